@@ -1,0 +1,77 @@
+import type { Type } from '@nestjs/common';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
+import { MelangeError } from '../errors';
+import type { MessageTypeRegistry } from '../messages/message-type-registry';
+import { manifestOf } from '../messages/message.decorator';
+
+/** One `@OnMessage` method of one provider. */
+export interface HandlerBinding {
+  readonly messageType: Type<unknown>;
+  readonly provider: InstanceWrapper;
+  readonly methodName: string;
+  /** False for request-scoped or transient providers (or ones depending on them): resolved per message. */
+  readonly isStatic: boolean;
+}
+
+export interface Route {
+  readonly handler: HandlerBinding;
+  /** The class to rebuild the message as: the sent type, which may be a subclass of the handler's. */
+  readonly messageType: Type<unknown>;
+}
+
+export class DuplicateHandlerError extends MelangeError {
+  constructor(queue: string, manifest: string, first: HandlerBinding, second: HandlerBinding) {
+    super(
+      `Queue "${queue}" has two handlers for message "${manifest}": ${describeHandler(first)} and ` +
+        `${describeHandler(second)}. A message is handled once per queue; remove one, or consume ` +
+        `the message on a second queue subscribed to the same topic.`,
+    );
+  }
+}
+
+export class UnroutableMessageError extends MelangeError {
+  constructor(queue: string, manifest: string | undefined, known: readonly string[]) {
+    super(
+      manifest === undefined
+        ? `Message on queue "${queue}" has no manifest attribute, so no handler can be chosen for it.`
+        : `No handler on queue "${queue}" for message "${manifest}" (handled here: ${known.join(', ') || 'nothing'}). ` +
+          `Add an @OnMessage handler for it, or register its class in MelangeModule's "messages" option ` +
+          `if a handler of a base class should take it.`,
+    );
+  }
+}
+
+export function describeHandler(handler: HandlerBinding): string {
+  return `${handler.provider.metatype?.name ?? String(handler.provider.token)}.${handler.methodName}`;
+}
+
+/** The handlers of one queue, chosen by message type. */
+export class DispatchTable {
+  private readonly handlers = new Map<Type<unknown>, HandlerBinding>();
+
+  constructor(
+    readonly queue: string,
+    readonly backend: string | undefined,
+    readonly concurrency: number,
+  ) {}
+
+  add(handler: HandlerBinding): void {
+    const existing = this.handlers.get(handler.messageType);
+    if (existing) throw new DuplicateHandlerError(this.queue, manifestOf(handler.messageType), existing, handler);
+    this.handlers.set(handler.messageType, handler);
+  }
+
+  /** The handler for the exact type named by `manifest`, else for its nearest base class. */
+  route(manifest: string | undefined, types: MessageTypeRegistry): Route {
+    const sentType = manifest === undefined ? undefined : types.typeOf(manifest);
+    for (let current: unknown = sentType; typeof current === 'function'; current = Object.getPrototypeOf(current)) {
+      const handler = this.handlers.get(current as Type<unknown>);
+      if (handler && sentType) return { handler, messageType: sentType };
+    }
+    throw new UnroutableMessageError(this.queue, manifest, this.manifests());
+  }
+
+  manifests(): string[] {
+    return [...this.handlers.keys()].map(manifestOf);
+  }
+}

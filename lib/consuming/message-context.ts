@@ -1,0 +1,13 @@
+import type { Envelope } from '../messages/envelope';
+
+/** What a handler knows about the message it handles, beside the message itself. */
+export interface MessageContext {
+  readonly messageId: string;
+  readonly queue: string;
+  readonly manifest?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** 1 on the first delivery; higher when the message is being retried. */
+  readonly receiveCount: number;
+  readonly groupId?: string;
+  readonly envelope: Envelope;
+}

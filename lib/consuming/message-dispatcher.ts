@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Delivery } from '../backends/messaging-backend';
+import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
+import { MessageTypeRegistry } from '../messages/message-type-registry';
+import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
+import { SerializerRegistry } from '../serialization/serializer-registry';
+import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
+import { HandlerInvoker } from './handler-invoker';
+import type { MessageContext } from './message-context';
+import { RetryPolicy } from './retry-policy';
+
+/**
+ * Decides what becomes of each delivery: decode → route → invoke → ack. A handler error means
+ * retry with backoff, then dead-letter; a message that cannot be decoded or routed is dead-lettered
+ * at once. Never throws: a bad message must not stop the consume loop.
+ */
+@Injectable()
+export class MessageDispatcher {
+  private readonly logger = new Logger('Melange');
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(
+    @Inject(MELANGE_MODULE_OPTIONS) options: MelangeModuleOptions,
+    private readonly serializers: SerializerRegistry,
+    private readonly types: MessageTypeRegistry,
+    private readonly invoker: HandlerInvoker,
+  ) {
+    this.retryPolicy = new RetryPolicy(options.consumers?.retry);
+  }
+
+  async dispatch(table: DispatchTable, delivery: Delivery): Promise<void> {
+    let route: Route;
+    let message: unknown;
+    try {
+      ({ route, message } = this.decode(table, delivery));
+    } catch (error) {
+      return this.giveUp(delivery, `cannot be handled: ${describe(error)}`);
+    }
+    try {
+      await this.invoker.invoke(route.handler, message, contextOf(delivery));
+    } catch (error) {
+      return this.handlerFailed(delivery, describeHandler(route.handler), error);
+    }
+    await this.settle(delivery, () => delivery.ack());
+  }
+
+  private decode(table: DispatchTable, delivery: Delivery): { route: Route; message: unknown } {
+    const { envelope } = delivery;
+    // A body without a serializer id comes from a producer that knows nothing of melange; JSON is
+    // what such producers send.
+    const serializer = this.serializers.forId(envelope.serializerId ?? JSON_SERIALIZER_ID);
+    const route = table.route(envelope.manifest, this.types);
+    return { route, message: serializer.deserialize(envelope.payload, envelope.manifest, route.messageType) };
+  }
+
+  private async handlerFailed(delivery: Delivery, handler: string, error: unknown): Promise<void> {
+    const reason = `${handler} failed on attempt ${delivery.receiveCount}: ${describe(error)}`;
+    if (this.retryPolicy.exhausted(delivery.receiveCount)) {
+      return this.giveUp(delivery, `${reason} (no attempts left of ${this.retryPolicy.maxAttempts})`);
+    }
+    const delayMs = this.retryPolicy.delayAfter(delivery.receiveCount);
+    this.logger.warn(`${where(delivery)} ${reason}; retrying in ${delayMs} ms`);
+    await this.settle(delivery, () => delivery.retry(delayMs));
+  }
+
+  /** Dead-letter, or, without a dead-letter queue, keep the message and say so: never drop it. */
+  private async giveUp(delivery: Delivery, reason: string): Promise<void> {
+    await this.settle(delivery, async () => {
+      if (await delivery.deadLetter(reason)) {
+        this.logger.error(`${where(delivery)} moved to the dead-letter queue: ${reason}`);
+        return;
+      }
+      this.logger.error(
+        `${where(delivery)} ${reason}. The queue has no dead-letter queue, so the message stays on it ` +
+          `and comes back in ${this.retryPolicy.maxDelayMs} ms; configure deadLetterQueue to set it aside.`,
+      );
+      await delivery.retry(this.retryPolicy.maxDelayMs);
+    });
+  }
+
+  private async settle(delivery: Delivery, action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      // The broker will deliver the message again when its visibility timeout ends.
+      this.logger.error(`${where(delivery)} could not be acknowledged to the broker: ${describe(error)}`);
+    }
+  }
+}
+
+function contextOf(delivery: Delivery): MessageContext {
+  const { envelope } = delivery;
+  return {
+    messageId: envelope.messageId,
+    queue: delivery.queue,
+    manifest: envelope.manifest,
+    attributes: envelope.attributes,
+    receiveCount: delivery.receiveCount,
+    groupId: delivery.groupId,
+    envelope,
+  };
+}
+
+function where(delivery: Delivery): string {
+  const { envelope } = delivery;
+  return `Message ${envelope.messageId} (${envelope.manifest ?? 'no manifest'}) on queue "${delivery.queue}"`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

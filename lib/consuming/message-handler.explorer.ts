@@ -1,0 +1,102 @@
+import { Inject, Injectable, type Type } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
+import { BackendRegistry } from '../backends/backend-registry';
+import { MelangeError } from '../errors';
+import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
+import { MessageTypeRegistry } from '../messages/message-type-registry';
+import { SerializerRegistry } from '../serialization/serializer-registry';
+import { consumerMetadataOf, handlerMetadataOf, type HandlerMetadata } from './consumer.decorators';
+import { DispatchTable, type HandlerBinding } from './dispatch-table';
+
+const DEFAULT_CONCURRENCY = 32;
+
+export class HandlerWithoutQueueError extends MelangeError {
+  constructor(type: Type<unknown>, methodName: string) {
+    super(
+      `${type.name}.${methodName} is marked @OnMessage, but ${type.name} has no queue: ` +
+        `mark the class @MessageConsumer('<queue>').`,
+    );
+  }
+}
+
+export class UnknownMessageTypeError extends MelangeError {
+  constructor(type: Type<unknown>, methodName: string) {
+    super(
+      `Cannot tell which message ${type.name}.${methodName} handles: its first parameter has no class type ` +
+        `(an interface, a primitive, or no parameter). Name the class: @OnMessage(OrderPlaced).`,
+    );
+  }
+}
+
+/** Finds `@OnMessage` methods among the application's providers and builds a dispatch table per queue. */
+@Injectable()
+export class MessageHandlerExplorer {
+  constructor(
+    @Inject(MELANGE_MODULE_OPTIONS) private readonly options: MelangeModuleOptions,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly backends: BackendRegistry,
+    private readonly serializers: SerializerRegistry,
+    private readonly types: MessageTypeRegistry,
+  ) {}
+
+  /** Throws a configuration error on the first mistake, so the application does not start half-wired. */
+  explore(): DispatchTable[] {
+    for (const type of this.options.messages ?? []) this.registerType(type);
+    const tables = new Map<string, DispatchTable>();
+    for (const provider of this.discovery.getProviders()) {
+      const type = classOf(provider);
+      if (!type) continue;
+      for (const { methodName, metadata } of this.handlersOf(type)) {
+        const consumer = consumerMetadataOf(type);
+        if (!consumer) throw new HandlerWithoutQueueError(type, methodName);
+        this.backends.get(consumer.backend, `@MessageConsumer of ${type.name}`);
+        const key = JSON.stringify([consumer.backend ?? this.backends.defaultName, consumer.queue]);
+        let table = tables.get(key);
+        if (!table) {
+          const concurrency = consumer.concurrency ?? this.options.consumers?.concurrency ?? DEFAULT_CONCURRENCY;
+          table = new DispatchTable(consumer.queue, consumer.backend, concurrency);
+          tables.set(key, table);
+        }
+        const messageType = metadata.type ?? firstParameterType(type, methodName);
+        this.registerType(messageType);
+        table.add({ messageType, provider, methodName, isStatic: isStatic(provider) } satisfies HandlerBinding);
+      }
+    }
+    return [...tables.values()];
+  }
+
+  private handlersOf(type: Type<unknown>): { methodName: string; metadata: HandlerMetadata }[] {
+    return this.scanner
+      .getAllMethodNames(type.prototype as object)
+      .flatMap((methodName) => handlerMetadataOf(type.prototype as object, methodName).map((metadata) => ({ methodName, metadata })));
+  }
+
+  /** Known by manifest for routing, and checked now for a serializer rather than at the first message. */
+  private registerType(type: Type<unknown>): void {
+    this.types.register(type);
+    this.serializers.forType(type);
+  }
+}
+
+function classOf(provider: InstanceWrapper): Type<unknown> | undefined {
+  // Factory providers' metatype is the factory function, not a class whose methods we could scan.
+  if (provider.inject) return undefined;
+  const type = provider.metatype ?? (provider.instance as object | undefined)?.constructor;
+  return typeof type === 'function' && type.prototype ? (type as Type<unknown>) : undefined;
+}
+
+function isStatic(provider: InstanceWrapper): boolean {
+  return provider.isDependencyTreeStatic() && !provider.isTransient;
+}
+
+function firstParameterType(type: Type<unknown>, methodName: string): Type<unknown> {
+  const parameters = Reflect.getMetadata('design:paramtypes', type.prototype as object, methodName) as unknown[] | undefined;
+  const first = parameters?.[0];
+  const notAClass = [undefined, Object, String, Number, Boolean, Array, Function, Promise];
+  if (typeof first !== 'function' || notAClass.includes(first as never)) {
+    throw new UnknownMessageTypeError(type, methodName);
+  }
+  return first as Type<unknown>;
+}

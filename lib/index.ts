@@ -1,0 +1,56 @@
+export { MelangeModule } from './melange.module';
+export {
+  MELANGE_MODULE_OPTIONS,
+  type MelangeModuleOptions,
+  type ConsumerDefaults,
+  type DestinationBinding,
+  type InfrastructureOptions,
+  type OnBackend,
+  type RetryOptions,
+} from './melange.options';
+export { MelangeInfrastructure } from './melange-infrastructure';
+export { MelangeError } from './errors';
+
+export { Message, manifestOf, type MessageDestination, type MessageOptions } from './messages/message.decorator';
+export { ConflictingManifestError } from './messages/message-type-registry';
+export type { Envelope } from './messages/envelope';
+
+export type { Serializer } from './serialization/serializer';
+export { JsonSerializer, JSON_SERIALIZER_ID } from './serialization/json.serializer';
+export {
+  SerializerRegistry,
+  NoSerializerError,
+  SerializerConfigurationError,
+  UnknownSerializerIdError,
+  type SerializationOptions,
+  type SerializerBinding,
+} from './serialization/serializer-registry';
+
+export {
+  MelangePublisher,
+  NoDestinationError,
+  PublishBatchError,
+  SerializationError,
+  type PublishOptions,
+  type PublishResult,
+} from './publishing/melange-publisher';
+
+export { MessageConsumer, OnMessage, type MessageConsumerOptions } from './consuming/consumer.decorators';
+export type { MessageContext } from './consuming/message-context';
+export { DuplicateHandlerError, UnroutableMessageError } from './consuming/dispatch-table';
+export { HandlerWithoutQueueError, UnknownMessageTypeError } from './consuming/message-handler.explorer';
+
+export type {
+  ConsumeOptions,
+  ConsumerHandle,
+  Delivery,
+  DeliveryHandler,
+  MessagingBackend,
+  QueueSpec,
+  SendOptions,
+  SendResult,
+  SubscriptionSpec,
+  TopicSpec,
+} from './backends/messaging-backend';
+export { BackendConfigurationError, UnknownBackendError } from './backends/backend-registry';
+export { InMemoryBackend } from './backends/in-memory/in-memory.backend';

@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { BackendRegistry } from './backends/backend-registry';
+import { ConsumerOrchestrator } from './consuming/consumer-orchestrator';
+import { HandlerInvoker } from './consuming/handler-invoker';
+import { MessageDispatcher } from './consuming/message-dispatcher';
+import { MessageHandlerExplorer } from './consuming/message-handler.explorer';
+import { MelangeInfrastructure } from './melange-infrastructure';
+import { ConfigurableMelangeModule, MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
+import { MessageTypeRegistry } from './messages/message-type-registry';
+import { MelangePublisher } from './publishing/melange-publisher';
+import { SerializerRegistry } from './serialization/serializer-registry';
+
+/**
+ * `MelangeModule.forRoot({...})` or `MelangeModule.forRootAsync({ inject, useFactory })`; pass
+ * `isGlobal: true` to make the publisher injectable everywhere. Every registry is a provider of
+ * this module instance, so two applications in one process never share state.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: BackendRegistry,
+      inject: [MELANGE_MODULE_OPTIONS],
+      useFactory: (options: MelangeModuleOptions) => new BackendRegistry(options.backends, options.defaultBackend),
+    },
+    {
+      provide: SerializerRegistry,
+      inject: [MELANGE_MODULE_OPTIONS],
+      useFactory: (options: MelangeModuleOptions) => new SerializerRegistry(options.serialization),
+    },
+    { provide: MessageTypeRegistry, useFactory: () => new MessageTypeRegistry() },
+    MelangePublisher,
+    MelangeInfrastructure,
+    HandlerInvoker,
+    MessageDispatcher,
+    MessageHandlerExplorer,
+    ConsumerOrchestrator,
+  ],
+  exports: [MelangePublisher, MelangeInfrastructure],
+})
+export class MelangeModule extends ConfigurableMelangeModule {}

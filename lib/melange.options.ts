@@ -1,0 +1,67 @@
+import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import type { MessagingBackend, QueueSpec, SubscriptionSpec, TopicSpec } from './backends/messaging-backend';
+import type { MessageDestination } from './messages/message.decorator';
+import type { SerializationOptions } from './serialization/serializer-registry';
+
+/** Infrastructure to declare on a backend at startup; `backend` defaults to the default backend. */
+export type OnBackend<T> = T & { readonly backend?: string };
+
+export interface InfrastructureOptions {
+  readonly queues?: readonly OnBackend<QueueSpec>[];
+  readonly topics?: readonly OnBackend<TopicSpec>[];
+  readonly subscriptions?: readonly OnBackend<SubscriptionSpec>[];
+}
+
+export interface RetryOptions {
+  /** Deliveries before a failing message is dead-lettered. Default 5. */
+  readonly maxAttempts?: number;
+  /** Delay before the second delivery; doubles each time, with jitter. Default 1000 ms. */
+  readonly initialDelayMs?: number;
+  /** Longest delay between deliveries. Default 5 minutes. */
+  readonly maxDelayMs?: number;
+}
+
+export interface ConsumerDefaults {
+  /** Messages handled at once per queue. Default 32. */
+  readonly concurrency?: number;
+  /** How long shutdown waits for in-flight handlers. Default 30 000 ms. */
+  readonly shutdownTimeoutMs?: number;
+  readonly retry?: RetryOptions;
+}
+
+export interface DestinationBinding {
+  readonly message: Type<unknown>;
+  readonly destination: MessageDestination;
+}
+
+export interface MelangeModuleOptions {
+  /** Brokers by name. Default: `{ default: new InMemoryBackend() }`. */
+  readonly backends?: Readonly<Record<string, MessagingBackend>>;
+  /** The backend used where none is named. Default: `'default'`, or the only backend. */
+  readonly defaultBackend?: string;
+  readonly serialization?: SerializationOptions;
+  /**
+   * Message classes consumers must recognise beyond those their handlers name, e.g. subclasses
+   * handled by a base-class handler.
+   */
+  readonly messages?: readonly Type<unknown>[];
+  /** Default destinations by class; these win over `@Message(..., { destination })`. */
+  readonly destinations?: readonly DestinationBinding[];
+  readonly infrastructure?: InfrastructureOptions;
+  /** Declare `infrastructure` at application bootstrap. Default true. */
+  readonly autoCreate?: boolean;
+  /** Start consumers at application bootstrap. Default true; false for publish-only processes. */
+  readonly startConsumers?: boolean;
+  readonly consumers?: ConsumerDefaults;
+}
+
+export const {
+  ConfigurableModuleClass: ConfigurableMelangeModule,
+  MODULE_OPTIONS_TOKEN: MELANGE_MODULE_OPTIONS,
+  OPTIONS_TYPE: MELANGE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: MELANGE_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<MelangeModuleOptions>({ moduleName: 'Melange' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createMelangeOptions')
+  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

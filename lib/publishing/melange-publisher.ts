@@ -1,0 +1,110 @@
+import { Inject, Injectable, type Type } from '@nestjs/common';
+import { BackendRegistry } from '../backends/backend-registry';
+import type { SendOptions, SendResult } from '../backends/messaging-backend';
+import { MelangeError } from '../errors';
+import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
+import type { Envelope } from '../messages/envelope';
+import { newMessageId } from '../messages/message-id';
+import { declaredDestinationOf, type MessageDestination } from '../messages/message.decorator';
+import { SerializerRegistry } from '../serialization/serializer-registry';
+
+export interface PublishOptions extends SendOptions {
+  /** User attributes, delivered with the message. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Your own id, e.g. to make a retried publish recognisable; default a random UUID. */
+  readonly messageId?: string;
+}
+
+export type PublishResult = SendResult;
+
+export class NoDestinationError extends MelangeError {
+  constructor(type: Type<unknown>) {
+    super(
+      `No destination for ${type.name}: pass { queue } or { topic } to publish(), or give the class a default ` +
+        `with @Message('<name>', { destination: { topic: '...' } }) or MelangeModule's "destinations" option.`,
+    );
+  }
+}
+
+export class SerializationError extends MelangeError {
+  constructor(type: Type<unknown>, serializerId: number, cause: unknown) {
+    super(`Serializer ${serializerId} could not serialize ${type.name}: ${describe(cause)}`);
+    this.cause = cause;
+  }
+}
+
+export class PublishBatchError extends MelangeError {
+  constructor(readonly results: ReadonlyArray<PromiseSettledResult<PublishResult>>) {
+    const failed = results.filter((result) => result.status === 'rejected') as PromiseRejectedResult[];
+    super(
+      `${failed.length} of ${results.length} messages were not published; the others were. ` +
+        `First error: ${describe(failed[0]?.reason)}`,
+    );
+  }
+}
+
+/** Sends messages to queues and topics. Inject it wherever a message starts its journey. */
+@Injectable()
+export class MelangePublisher {
+  private readonly configuredDestinations: ReadonlyMap<Type<unknown>, MessageDestination>;
+
+  constructor(
+    @Inject(MELANGE_MODULE_OPTIONS) options: MelangeModuleOptions,
+    private readonly backends: BackendRegistry,
+    private readonly serializers: SerializerRegistry,
+  ) {
+    this.configuredDestinations = new Map(
+      (options.destinations ?? []).map((binding) => [binding.message, binding.destination]),
+    );
+  }
+
+  async publish(message: object, destination?: MessageDestination, options: PublishOptions = {}): Promise<PublishResult> {
+    const type = message.constructor as Type<unknown>;
+    const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
+    if (!target) throw new NoDestinationError(type);
+    const envelope = this.envelope(message, type, options);
+    const { groupId, deduplicationId, delaySeconds } = options;
+    const sendOptions: SendOptions = { groupId, deduplicationId, delaySeconds };
+    if (target.queue !== undefined) {
+      return this.backends.get(target.backend, `Destination queue "${target.queue}"`).send(target.queue, envelope, sendOptions);
+    }
+    return this.backends.get(target.backend, `Destination topic "${target.topic}"`).publish(target.topic, envelope, sendOptions);
+  }
+
+  /**
+   * Publishes several messages at once; backends that batch on the wire combine them. Resolves
+   * with a result per message, or rejects with a `PublishBatchError` that says which failed.
+   */
+  async publishBatch(
+    messages: readonly object[],
+    destination?: MessageDestination,
+    options: Omit<PublishOptions, 'messageId' | 'deduplicationId'> = {},
+  ): Promise<PublishResult[]> {
+    const results = await Promise.allSettled(messages.map((message) => this.publish(message, destination, options)));
+    if (results.some((result) => result.status === 'rejected')) throw new PublishBatchError(results);
+    return results.map((result) => (result as PromiseFulfilledResult<PublishResult>).value);
+  }
+
+  private envelope(message: object, type: Type<unknown>, options: PublishOptions): Envelope {
+    const serializer = this.serializers.forType(type);
+    let payload: string;
+    let manifest: string;
+    try {
+      manifest = serializer.manifest(message);
+      payload = serializer.serialize(message);
+    } catch (error) {
+      throw new SerializationError(type, serializer.id, error);
+    }
+    return {
+      payload,
+      manifest,
+      serializerId: serializer.id,
+      messageId: options.messageId ?? newMessageId(),
+      attributes: options.attributes ?? {},
+    };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import { Test } from '@nestjs/testing';
+import {
+  InMemoryBackend,
+  JsonSerializer,
+  MelangeModule,
+  MelangePublisher,
+  NoDestinationError,
+  PublishBatchError,
+  SerializationError,
+  UnknownBackendError,
+  type Serializer,
+} from '../../lib';
+
+class Untargeted {
+  constructor(readonly id: string) {}
+}
+
+class Cyclic {
+  self: Cyclic = this;
+}
+
+const failingSerializer: Serializer = {
+  id: 7,
+  manifest: () => 'cyclic',
+  serialize: () => {
+    throw new Error('value contains a cycle');
+  },
+  deserialize: () => undefined,
+};
+
+async function setUp(): Promise<{ publisher: MelangePublisher; backend: InMemoryBackend }> {
+  const backend = new InMemoryBackend();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      MelangeModule.forRoot({
+        backends: { default: backend },
+        serialization: {
+          serializers: { json: new JsonSerializer(), failing: failingSerializer },
+          defaultSerializer: 'json',
+          bindings: [{ message: Cyclic, serializer: 'failing' }],
+        },
+      }),
+    ],
+  }).compile();
+  return { publisher: moduleRef.get(MelangePublisher), backend };
+}
+
+describe('publish errors', () => {
+  it('a message with no destination names the ways to give it one', async () => {
+    const { publisher } = await setUp();
+
+    const failure = publisher.publish(new Untargeted('1'));
+
+    await expect(failure).rejects.toThrow(NoDestinationError);
+    await expect(failure).rejects.toThrow('No destination for Untargeted: pass { queue } or { topic } to publish()');
+  });
+
+  it('a serializer failure names the class and the serializer, and sends nothing', async () => {
+    const { publisher, backend } = await setUp();
+
+    const failure = publisher.publish(new Cyclic(), { queue: 'q' });
+
+    await expect(failure).rejects.toThrow(SerializationError);
+    await expect(failure).rejects.toThrow('Serializer 7 could not serialize Cyclic: value contains a cycle');
+    expect(backend.waitingIn('q')).toEqual([]);
+  });
+
+  it('a destination on an unknown backend', async () => {
+    const { publisher } = await setUp();
+
+    await expect(publisher.publish(new Untargeted('1'), { topic: 't', backend: 'sns' })).rejects.toThrow(UnknownBackendError);
+  });
+
+  it('a batch reports which messages failed and still sends the others', async () => {
+    const { publisher, backend } = await setUp();
+
+    const failure = publisher.publishBatch([new Untargeted('1'), new Cyclic(), new Untargeted('2')], { queue: 'q' });
+
+    await expect(failure).rejects.toThrow(PublishBatchError);
+    const error = (await failure.catch((e: unknown) => e)) as PublishBatchError;
+    expect(error.results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(error.message).toContain('1 of 3 messages were not published');
+    expect(backend.waitingIn('q').map((envelope) => JSON.parse(envelope.payload).id)).toEqual(['1', '2']);
+  });
+});
