@@ -36,7 +36,9 @@ export {
 } from './publishing/melange-publisher';
 
 export { MessageConsumer, OnMessage, type MessageConsumerOptions } from './consuming/consumer.decorators';
-export type { MessageContext } from './consuming/message-context';
+export { MessageContext } from './consuming/message-context';
+export { MELANGE_CONTEXT_TYPE, MessageAttributes, Payload } from './consuming/param.decorators';
+export { NonRetryableError } from './consuming/handler-errors';
 export { DuplicateHandlerError, UnroutableMessageError } from './consuming/dispatch-table';
 export { HandlerWithoutQueueError, UnknownMessageTypeError } from './consuming/message-handler.explorer';
 

@@ -1,4 +1,5 @@
 import type { Envelope } from '../messages/envelope';
+import { contextParam } from './param.decorators';
 
 /** What a handler knows about the message it handles, beside the message itself. */
 export interface MessageContext {
@@ -10,4 +11,9 @@ export interface MessageContext {
   readonly receiveCount: number;
   readonly groupId?: string;
   readonly envelope: Envelope;
+}
+
+/** Injects the `MessageContext` into a handler parameter: `@MessageContext() context: MessageContext`. */
+export function MessageContext(): ParameterDecorator {
+  return contextParam();
 }

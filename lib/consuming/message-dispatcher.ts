@@ -5,6 +5,7 @@ import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
+import { describeError as describe, isRetryable } from './handler-errors';
 import { HandlerInvoker } from './handler-invoker';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
@@ -55,6 +56,7 @@ export class MessageDispatcher {
 
   private async handlerFailed(delivery: Delivery, handler: string, error: unknown): Promise<void> {
     const reason = `${handler} failed on attempt ${delivery.receiveCount}: ${describe(error)}`;
+    if (!isRetryable(error)) return this.giveUp(delivery, `${reason} (not retryable)`);
     if (this.retryPolicy.exhausted(delivery.receiveCount)) {
       return this.giveUp(delivery, `${reason} (no attempts left of ${this.retryPolicy.maxAttempts})`);
     }
@@ -104,8 +106,4 @@ function contextOf(delivery: Delivery): MessageContext {
 function where(delivery: Delivery): string {
   const { envelope } = delivery;
   return `Message ${envelope.messageId} (${envelope.manifest ?? 'no manifest'}) on queue "${delivery.queue}"`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

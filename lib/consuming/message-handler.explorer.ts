@@ -8,6 +8,7 @@ import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { consumerMetadataOf, handlerMetadataOf, type HandlerMetadata } from './consumer.decorators';
 import { DispatchTable, type HandlerBinding } from './dispatch-table';
+import { applyDefaultParams } from './param.decorators';
 
 const DEFAULT_CONCURRENCY = 32;
 
@@ -61,6 +62,7 @@ export class MessageHandlerExplorer {
         }
         const messageType = metadata.type ?? firstParameterType(type, methodName);
         this.registerType(messageType);
+        applyDefaultParams(type, methodName);
         table.add({ messageType, provider, methodName, isStatic: isStatic(provider) } satisfies HandlerBinding);
       }
     }

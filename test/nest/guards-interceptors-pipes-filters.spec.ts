@@ -1,0 +1,166 @@
+import 'reflect-metadata';
+import {
+  Catch,
+  Injectable,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  type ArgumentsHost,
+  type CallHandler,
+  type CanActivate,
+  type ExceptionFilter,
+  type ExecutionContext,
+  type INestApplication,
+  type NestInterceptor,
+  type PipeTransform,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { tap, type Observable } from 'rxjs';
+import {
+  InMemoryBackend,
+  MELANGE_CONTEXT_TYPE,
+  MelangeModule,
+  MelangePublisher,
+  MessageAttributes,
+  MessageConsumer,
+  MessageContext,
+  OnMessage,
+  Payload,
+} from '../../lib';
+import { Recorder, sleep } from '../support/recorder';
+
+class Greeting {
+  constructor(readonly text: string) {}
+}
+
+@Injectable()
+class TenantGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const [, messageContext] = context.getArgs<[Greeting, MessageContext]>();
+    return messageContext.attributes.tenant !== 'blocked';
+  }
+}
+
+@Injectable()
+class TimingInterceptor implements NestInterceptor {
+  readonly timings = new Recorder<{ type: string; handler: string; ms: number }>();
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const started = performance.now();
+    return next.handle().pipe(
+      tap(() => this.timings.record({ type: context.getType(), handler: context.getHandler().name, ms: performance.now() - started })),
+    );
+  }
+}
+
+class ShoutPipe implements PipeTransform<Greeting, Greeting> {
+  transform(value: Greeting): Greeting {
+    return new Greeting(value.text.toUpperCase());
+  }
+}
+
+@Injectable()
+class FilterLog {
+  readonly seen = new Recorder<string>();
+}
+
+@Catch()
+class RecordingFilter implements ExceptionFilter {
+  constructor(private readonly log: FilterLog) {}
+
+  catch(exception: Error, host: ArgumentsHost): never {
+    this.log.seen.record(`${host.getType()}: ${exception.message}`);
+    throw exception;
+  }
+}
+
+@Injectable()
+@MessageConsumer('greetings')
+class GreetingsConsumer {
+  readonly seen = new Recorder<string>();
+
+  @OnMessage(Greeting)
+  @UseGuards(TenantGuard)
+  @UseInterceptors(TimingInterceptor)
+  async greet(
+    @Payload(ShoutPipe) greeting: Greeting,
+    @MessageAttributes('tenant') tenant: string,
+    @MessageAttributes() attributes: Record<string, string>,
+    @MessageContext() context: MessageContext,
+  ): Promise<void> {
+    await sleep(5);
+    if (greeting.text === 'FAIL') throw new Error('greeting failed');
+    this.seen.record(`${greeting.text} for ${tenant} (${Object.keys(attributes).join(',')}) #${context.receiveCount}`);
+  }
+}
+
+@Injectable()
+@MessageConsumer('filtered')
+@UseFilters(RecordingFilter)
+class FilteredConsumer {
+  @OnMessage()
+  fail(_: Greeting): void {
+    throw new Error('always fails');
+  }
+}
+
+describe('guards, interceptors, pipes, filters and parameter decorators on @OnMessage handlers', () => {
+  let app: INestApplication;
+  let backend: InMemoryBackend;
+
+  beforeAll(async () => {
+    backend = new InMemoryBackend();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MelangeModule.forRoot({
+          backends: { default: backend },
+          infrastructure: { queues: [{ name: 'greetings', deadLetterQueue: 'greetings-dlq' }, { name: 'filtered', deadLetterQueue: 'filtered-dlq' }] },
+          consumers: { retry: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10 } },
+        }),
+      ],
+      providers: [GreetingsConsumer, FilteredConsumer, TimingInterceptor, FilterLog],
+    }).compile();
+    app = await moduleRef.createNestApplication({ logger: false }).init();
+  });
+
+  afterAll(() => app.close());
+
+  it('runs the pipe on the payload and fills decorated parameters', async () => {
+    await app.get(MelangePublisher).publish(new Greeting('hello'), { queue: 'greetings' }, { attributes: { tenant: 'acme', lang: 'en' } });
+
+    expect(await app.get(GreetingsConsumer).seen.waitFor(1)).toEqual(['HELLO for acme (tenant,lang) #1']);
+  });
+
+  it('lets an interceptor time the handler, in a context of type "melange"', async () => {
+    const timings = app.get(TimingInterceptor).timings;
+    await app.get(MelangePublisher).publish(new Greeting('again'), { queue: 'greetings' }, { attributes: { tenant: 'acme' } });
+
+    await timings.waitFor(2);
+    const [timing] = timings.items;
+    expect(timing.type).toBe(MELANGE_CONTEXT_TYPE);
+    expect(timing.handler).toBe('greet');
+    expect(timing.ms).toBeGreaterThanOrEqual(4);
+  });
+
+  it('dead-letters a message the guard rejects, without running the handler or retrying', async () => {
+    const { messageId } = await app
+      .get(MelangePublisher)
+      .publish(new Greeting('hidden'), { queue: 'greetings' }, { attributes: { tenant: 'blocked' } });
+    await sleep(50);
+
+    const [dead] = backend.waitingIn('greetings-dlq');
+    expect(dead.messageId).toBe(messageId);
+    expect(dead.attributes.melange_dead_letter_reason).toBe(
+      'GreetingsConsumer.greet failed on attempt 1: Forbidden resource (not retryable)',
+    );
+    expect(app.get(GreetingsConsumer).seen.items.some((line) => line.startsWith('HIDDEN'))).toBe(false);
+  });
+
+  it('shows handler errors to exception filters, which may rethrow to keep the retry policy', async () => {
+    await app.get(MelangePublisher).publish(new Greeting('x'), { queue: 'filtered' });
+
+    expect(await app.get(FilterLog).seen.waitFor(2)).toEqual(['melange: always fails', 'melange: always fails']);
+    await sleep(20);
+    expect(backend.waitingIn('filtered-dlq')).toHaveLength(1);
+  });
+});

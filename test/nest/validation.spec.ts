@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { Injectable, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { IsPositive, IsString, MinLength } from 'class-validator';
+import { InMemoryBackend, Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, Payload } from '../../lib';
+import { CapturingLogger } from '../support/capturing-logger';
+import { Recorder, sleep } from '../support/recorder';
+
+@Message('accounts.account-opened')
+class AccountOpened {
+  @IsString() @MinLength(3) owner!: string;
+  @IsPositive() deposit!: number;
+}
+
+@Injectable()
+@MessageConsumer('accounts')
+class AccountsConsumer {
+  readonly opened = new Recorder<string>();
+
+  @OnMessage()
+  open(@Payload(new ValidationPipe()) account: AccountOpened): void {
+    this.opened.record(account.owner);
+  }
+}
+
+describe('class-validator on message payloads', () => {
+  let app: INestApplication;
+  let backend: InMemoryBackend;
+  let logger: CapturingLogger;
+
+  beforeAll(async () => {
+    backend = new InMemoryBackend();
+    logger = new CapturingLogger();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MelangeModule.forRoot({
+          backends: { default: backend },
+          infrastructure: { queues: [{ name: 'accounts', deadLetterQueue: 'accounts-dlq' }] },
+        }),
+      ],
+      providers: [AccountsConsumer],
+    }).compile();
+    app = await moduleRef.createNestApplication({ logger }).init();
+  });
+
+  afterAll(() => app.close());
+
+  it('rejects an invalid payload before the handler and dead-letters it with the validation messages', async () => {
+    const invalid = Object.assign(new AccountOpened(), { owner: 'Al', deposit: -5 });
+    const valid = Object.assign(new AccountOpened(), { owner: 'Alice', deposit: 10 });
+
+    const { messageId } = await app.get(MelangePublisher).publish(invalid, { queue: 'accounts' });
+    await app.get(MelangePublisher).publish(valid, { queue: 'accounts' });
+    await app.get(AccountsConsumer).opened.waitFor(1);
+    await sleep(20);
+
+    expect(app.get(AccountsConsumer).opened.items).toEqual(['Alice']);
+    const [dead] = backend.waitingIn('accounts-dlq');
+    expect(dead.messageId).toBe(messageId);
+    const reason =
+      'AccountsConsumer.open failed on attempt 1: Bad Request Exception: owner must be longer than or equal to 3 characters; ' +
+      'deposit must be a positive number (not retryable)';
+    expect(dead.attributes.melange_dead_letter_reason).toBe(reason);
+    expect(logger.messages('error')).toEqual([
+      `Message ${messageId} (accounts.account-opened) on queue "accounts" moved to the dead-letter queue: ${reason}`,
+    ]);
+  });
+});
