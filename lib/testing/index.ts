@@ -1,0 +1,2 @@
+export { MelangeTestingModule } from './melange-testing.module';
+export { MessageSpy, type SpiedMessage, type SpiedOutcome, type WaitOptions } from './message-spy';
