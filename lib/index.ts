@@ -10,6 +10,13 @@ export {
 } from './melange.options';
 export { MelangeInfrastructure } from './melange-infrastructure';
 export { MelangeError } from './errors';
+export {
+  MelangeEvents,
+  type MelangeEventListener,
+  type MelangeEventMap,
+  type MelangeEventName,
+} from './observability/melange-events';
+export { TRACE_ATTRIBUTES } from './observability/tracing';
 
 export { Message, manifestOf, type MessageDestination, type MessageOptions } from './messages/message.decorator';
 export { ConflictingManifestError } from './messages/message-type-registry';

@@ -6,6 +6,7 @@ import { HandlerInvoker } from './consuming/handler-invoker';
 import { MessageDispatcher } from './consuming/message-dispatcher';
 import { MessageHandlerExplorer } from './consuming/message-handler.explorer';
 import { MelangeInfrastructure } from './melange-infrastructure';
+import { MelangeEvents } from './observability/melange-events';
 import { ConfigurableMelangeModule, MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
 import { MessageTypeRegistry } from './messages/message-type-registry';
 import { MelangePublisher } from './publishing/melange-publisher';
@@ -30,6 +31,7 @@ import { SerializerRegistry } from './serialization/serializer-registry';
       useFactory: (options: MelangeModuleOptions) => new SerializerRegistry(options.serialization),
     },
     { provide: MessageTypeRegistry, useFactory: () => new MessageTypeRegistry() },
+    MelangeEvents,
     MelangePublisher,
     MelangeInfrastructure,
     HandlerInvoker,
@@ -37,6 +39,6 @@ import { SerializerRegistry } from './serialization/serializer-registry';
     MessageHandlerExplorer,
     ConsumerOrchestrator,
   ],
-  exports: [MelangePublisher, MelangeInfrastructure],
+  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents],
 })
 export class MelangeModule extends ConfigurableMelangeModule {}

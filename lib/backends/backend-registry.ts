@@ -40,6 +40,11 @@ export class BackendRegistry {
     return backend;
   }
 
+  /** `messaging.system` for traces: what the backend says it is, else its name here. */
+  systemOf(name: string | undefined): string {
+    return this.backends.get(name ?? this.defaultName)?.system ?? name ?? this.defaultName;
+  }
+
   all(): MessagingBackend[] {
     return [...this.backends.values()];
   }

@@ -87,6 +87,8 @@ export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
  * a subscriber there with a prefetch of `concurrency`. Either way the handler decides the outcome.
  */
 export interface MessagingBackend {
+  /** The broker's `messaging.system` name in OpenTelemetry terms, e.g. `aws_sqs`. */
+  readonly system?: string;
   declareQueue(spec: QueueSpec): Promise<void>;
   declareTopic(spec: TopicSpec): Promise<void>;
   declareSubscription(spec: SubscriptionSpec): Promise<void>;

@@ -51,7 +51,7 @@ export class DispatchTable {
 
   constructor(
     readonly queue: string,
-    readonly backend: string | undefined,
+    readonly backend: string,
     readonly concurrency: number,
   ) {}
 

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BackendRegistry } from '../backends/backend-registry';
 import type { Delivery } from '../backends/messaging-backend';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
+import { MelangeEvents } from '../observability/melange-events';
+import { markActiveSpanFailed, traceProcess } from '../observability/tracing';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
@@ -10,10 +13,18 @@ import { HandlerInvoker } from './handler-invoker';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
 
+/** One delivery on its way through the dispatcher, with what events and log lines need. */
+interface Attempt {
+  readonly delivery: Delivery;
+  readonly event: { messageId: string; manifest?: string; backend: string; queue: string; receiveCount: number };
+  readonly startedAt: number;
+}
+
 /**
  * Decides what becomes of each delivery: decode → route → invoke → ack. A handler error means
- * retry with backoff, then dead-letter; a message that cannot be decoded or routed is dead-lettered
- * at once. Never throws: a bad message must not stop the consume loop.
+ * retry with backoff, then dead-letter; a message that cannot be decoded or routed, or that a
+ * guard or pipe rejects, is dead-lettered at once. Never throws: a bad message must not stop the
+ * consume loop.
  */
 @Injectable()
 export class MessageDispatcher {
@@ -25,24 +36,44 @@ export class MessageDispatcher {
     private readonly serializers: SerializerRegistry,
     private readonly types: MessageTypeRegistry,
     private readonly invoker: HandlerInvoker,
+    private readonly backends: BackendRegistry,
+    private readonly events: MelangeEvents,
   ) {
     this.retryPolicy = new RetryPolicy(options.consumers?.retry);
   }
 
   async dispatch(table: DispatchTable, delivery: Delivery): Promise<void> {
+    const { envelope } = delivery;
+    const attempt: Attempt = {
+      delivery,
+      event: { messageId: envelope.messageId, manifest: envelope.manifest, backend: table.backend, queue: delivery.queue, receiveCount: delivery.receiveCount },
+      startedAt: performance.now(),
+    };
+    const system = this.backends.systemOf(table.backend);
+    await traceProcess({ system, destination: delivery.queue, messageId: envelope.messageId }, envelope.attributes, () =>
+      this.process(table, attempt),
+    );
+  }
+
+  private async process(table: DispatchTable, attempt: Attempt): Promise<void> {
+    const { delivery } = attempt;
+    this.events.emit('received', attempt.event);
     let route: Route;
     let message: unknown;
     try {
       ({ route, message } = this.decode(table, delivery));
     } catch (error) {
-      return this.giveUp(delivery, `cannot be handled: ${describe(error)}`);
+      const reason = `cannot be handled: ${describe(error)}`;
+      this.events.emit('decode-failed', { ...attempt.event, reason });
+      return this.giveUp(attempt, reason);
     }
     try {
       await this.invoker.invoke(route.handler, message, contextOf(delivery));
     } catch (error) {
-      return this.handlerFailed(delivery, describeHandler(route.handler), error);
+      return this.handlerFailed(attempt, describeHandler(route.handler), error);
     }
     await this.settle(delivery, () => delivery.ack());
+    this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
   }
 
   private decode(table: DispatchTable, delivery: Delivery): { route: Route; message: unknown } {
@@ -54,29 +85,37 @@ export class MessageDispatcher {
     return { route, message: serializer.deserialize(envelope.payload, envelope.manifest, route.messageType) };
   }
 
-  private async handlerFailed(delivery: Delivery, handler: string, error: unknown): Promise<void> {
+  private async handlerFailed(attempt: Attempt, handler: string, error: unknown): Promise<void> {
+    const { delivery } = attempt;
     const reason = `${handler} failed on attempt ${delivery.receiveCount}: ${describe(error)}`;
-    if (!isRetryable(error)) return this.giveUp(delivery, `${reason} (not retryable)`);
+    if (!isRetryable(error)) return this.giveUp(attempt, `${reason} (not retryable)`);
     if (this.retryPolicy.exhausted(delivery.receiveCount)) {
-      return this.giveUp(delivery, `${reason} (no attempts left of ${this.retryPolicy.maxAttempts})`);
+      return this.giveUp(attempt, `${reason} (no attempts left of ${this.retryPolicy.maxAttempts})`);
     }
     const delayMs = this.retryPolicy.delayAfter(delivery.receiveCount);
+    markActiveSpanFailed(reason);
     this.logger.warn(`${where(delivery)} ${reason}; retrying in ${delayMs} ms`);
     await this.settle(delivery, () => delivery.retry(delayMs));
+    this.events.emit('retried', { ...attempt.event, durationMs: elapsed(attempt), delayMs, reason });
   }
 
   /** Dead-letter, or, without a dead-letter queue, keep the message and say so: never drop it. */
-  private async giveUp(delivery: Delivery, reason: string): Promise<void> {
+  private async giveUp(attempt: Attempt, reason: string): Promise<void> {
+    const { delivery } = attempt;
+    markActiveSpanFailed(reason);
     await this.settle(delivery, async () => {
       if (await delivery.deadLetter(reason)) {
         this.logger.error(`${where(delivery)} moved to the dead-letter queue: ${reason}`);
+        this.events.emit('dead-lettered', { ...attempt.event, durationMs: elapsed(attempt), reason });
         return;
       }
+      const delayMs = this.retryPolicy.maxDelayMs;
       this.logger.error(
         `${where(delivery)} ${reason}. The queue has no dead-letter queue, so the message stays on it ` +
-          `and comes back in ${this.retryPolicy.maxDelayMs} ms; configure deadLetterQueue to set it aside.`,
+          `and comes back in ${delayMs} ms; configure deadLetterQueue to set it aside.`,
       );
-      await delivery.retry(this.retryPolicy.maxDelayMs);
+      await delivery.retry(delayMs);
+      this.events.emit('retried', { ...attempt.event, durationMs: elapsed(attempt), delayMs, reason });
     });
   }
 
@@ -106,4 +145,8 @@ function contextOf(delivery: Delivery): MessageContext {
 function where(delivery: Delivery): string {
   const { envelope } = delivery;
   return `Message ${envelope.messageId} (${envelope.manifest ?? 'no manifest'}) on queue "${delivery.queue}"`;
+}
+
+function elapsed(attempt: Attempt): number {
+  return performance.now() - attempt.startedAt;
 }

@@ -53,11 +53,12 @@ export class MessageHandlerExplorer {
         const consumer = consumerMetadataOf(type);
         if (!consumer) throw new HandlerWithoutQueueError(type, methodName);
         this.backends.get(consumer.backend, `@MessageConsumer of ${type.name}`);
-        const key = JSON.stringify([consumer.backend ?? this.backends.defaultName, consumer.queue]);
+        const backend = consumer.backend ?? this.backends.defaultName;
+        const key = JSON.stringify([backend, consumer.queue]);
         let table = tables.get(key);
         if (!table) {
           const concurrency = consumer.concurrency ?? this.options.consumers?.concurrency ?? DEFAULT_CONCURRENCY;
-          table = new DispatchTable(consumer.queue, consumer.backend, concurrency);
+          table = new DispatchTable(consumer.queue, backend, concurrency);
           tables.set(key, table);
         }
         const messageType = metadata.type ?? firstParameterType(type, methodName);

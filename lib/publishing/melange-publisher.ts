@@ -6,6 +6,8 @@ import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.op
 import type { Envelope } from '../messages/envelope';
 import { newMessageId } from '../messages/message-id';
 import { declaredDestinationOf, type MessageDestination } from '../messages/message.decorator';
+import { MelangeEvents } from '../observability/melange-events';
+import { tracePublish } from '../observability/tracing';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 
 export interface PublishOptions extends SendOptions {
@@ -52,6 +54,7 @@ export class MelangePublisher {
     @Inject(MELANGE_MODULE_OPTIONS) options: MelangeModuleOptions,
     private readonly backends: BackendRegistry,
     private readonly serializers: SerializerRegistry,
+    private readonly events: MelangeEvents,
   ) {
     this.configuredDestinations = new Map(
       (options.destinations ?? []).map((binding) => [binding.message, binding.destination]),
@@ -62,13 +65,26 @@ export class MelangePublisher {
     const type = message.constructor as Type<unknown>;
     const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
     if (!target) throw new NoDestinationError(type);
+    const name = target.queue ?? target.topic;
+    const backendName = target.backend ?? this.backends.defaultName;
+    const backend = this.backends.get(backendName, `Destination ${target.queue !== undefined ? 'queue' : 'topic'} "${name}"`);
     const envelope = this.envelope(message, type, options);
     const { groupId, deduplicationId, delaySeconds } = options;
     const sendOptions: SendOptions = { groupId, deduplicationId, delaySeconds };
-    if (target.queue !== undefined) {
-      return this.backends.get(target.backend, `Destination queue "${target.queue}"`).send(target.queue, envelope, sendOptions);
+    const event = { messageId: envelope.messageId, manifest: envelope.manifest, backend: backendName, destination: name };
+    const startedAt = performance.now();
+    try {
+      const span = { system: this.backends.systemOf(backendName), destination: name, messageId: envelope.messageId };
+      const result = await tracePublish(span, (traceAttributes) => {
+        const traced = { ...envelope, attributes: { ...envelope.attributes, ...traceAttributes } };
+        return target.queue !== undefined ? backend.send(name, traced, sendOptions) : backend.publish(name, traced, sendOptions);
+      });
+      this.events.emit('published', { ...event, durationMs: performance.now() - startedAt });
+      return result;
+    } catch (error) {
+      this.events.emit('publish-failed', { ...event, error });
+      throw error;
     }
-    return this.backends.get(target.backend, `Destination topic "${target.topic}"`).publish(target.topic, envelope, sendOptions);
   }
 
   /**

@@ -20,6 +20,7 @@ import { InMemoryQueue } from './in-memory-queue';
  * use, so a test need not declare what it does not configure.
  */
 export class InMemoryBackend implements MessagingBackend {
+  readonly system = 'in_memory';
   private readonly queues = new Map<string, InMemoryQueue>();
   private readonly subscriptions = new Map<string, SubscriptionSpec[]>();
 

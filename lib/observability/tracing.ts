@@ -1,0 +1,82 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+
+/** Attribute names of W3C trace context; each one used counts against a broker's attribute limit. */
+export const TRACE_ATTRIBUTES = ['traceparent', 'tracestate'] as const;
+
+const tracer = () => trace.getTracer('nestjs-melange');
+
+export interface SpanTarget {
+  /** `messaging.system`: the broker, e.g. `aws_sqs`. */
+  readonly system: string;
+  readonly destination: string;
+  readonly messageId: string;
+}
+
+/**
+ * Producer side: runs `send` in a `send <destination>` span and hands it the trace context to put
+ * in the message attributes. Without an OpenTelemetry SDK in the app, the API is a no-op and no
+ * attribute is added.
+ */
+export async function tracePublish<T>(target: SpanTarget, send: (traceAttributes: Record<string, string>) => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(
+    `send ${target.destination}`,
+    { kind: SpanKind.PRODUCER, attributes: spanAttributes(target, 'send') },
+    async (span) => {
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      return endWith(span, () => send(carrier));
+    },
+  );
+}
+
+/**
+ * Consumer side: runs the handling of one message in a `process <queue>` span that continues the
+ * producer's trace and links to the producer's span.
+ */
+export async function traceProcess<T>(target: SpanTarget, attributes: Readonly<Record<string, string>>, process: () => Promise<T>): Promise<T> {
+  const producer = propagation.extract(ROOT_CONTEXT, attributes);
+  const producerSpan = trace.getSpanContext(producer);
+  const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
+  return tracer().startActiveSpan(
+    `process ${target.destination}`,
+    { kind: SpanKind.CONSUMER, attributes: spanAttributes(target, 'process'), links },
+    producer,
+    (span) => endWith(span, process),
+  );
+}
+
+/** Lets the dispatcher mark the span of a message whose handler failed, though it does not throw. */
+export function markActiveSpanFailed(reason: string): void {
+  trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+}
+
+async function endWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+function spanAttributes(target: SpanTarget, operation: 'send' | 'process'): Record<string, string> {
+  return {
+    'messaging.system': target.system,
+    'messaging.destination.name': target.destination,
+    'messaging.operation.type': operation,
+    'messaging.operation.name': operation,
+    'messaging.message.id': target.messageId,
+  };
+}
