@@ -7,4 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 30000,
+  // Starts a local SQS/SNS server on 127.0.0.1 for the SQS specs; see test/support/sqs-global-setup.ts.
+  globalSetup: '<rootDir>/test/support/sqs-global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/sqs-global-teardown.ts',
 };

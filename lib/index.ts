@@ -9,7 +9,15 @@ export {
   type RetryOptions,
 } from './melange.options';
 export { MelangeInfrastructure } from './melange-infrastructure';
-export { MelangeError } from './errors';
+export {
+  AcknowledgeFailedError,
+  DestinationNotFoundError,
+  InfrastructureError,
+  LocalServerError,
+  MelangeError,
+  MessageRejectedError,
+  SendFailedError,
+} from './errors';
 export {
   MelangeEvents,
   type MelangeEventListener,
@@ -63,3 +71,16 @@ export type {
 } from './backends/messaging-backend';
 export { BackendConfigurationError, UnknownBackendError } from './backends/backend-registry';
 export { InMemoryBackend } from './backends/in-memory/in-memory.backend';
+export {
+  SqsBackend,
+  startLocalSqsServer,
+  DEAD_LETTER_REASON_ATTRIBUTE,
+  MANIFEST_ATTRIBUTE,
+  MESSAGE_ID_ATTRIBUTE,
+  SERIALIZER_ID_ATTRIBUTE,
+  SOURCE_QUEUE_ATTRIBUTE,
+  type LocalSqsServer,
+  type LocalSqsServerOptions,
+  type SqsBackendClients,
+  type SqsBackendOptions,
+} from './backends/sqs';

@@ -1,3 +1,4 @@
+import { DEAD_LETTER_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE } from '../../messages/dead-letter-attributes';
 import type { Envelope } from '../../messages/envelope';
 import type { Delivery, QueueSpec, SendOptions } from '../messaging-backend';
 
@@ -92,7 +93,7 @@ export class InMemoryQueue {
       if (index < 0) return;
       const [message] = this.ready.splice(index, 1);
       if (this.exceededReceives(message)) {
-        this.moveToDeadLetterQueue(message, { melange_dead_letter_reason: 'maxReceiveCount exceeded' });
+        this.moveToDeadLetterQueue(message, { [DEAD_LETTER_REASON_ATTRIBUTE]: 'maxReceiveCount exceeded' });
         continue;
       }
       receiver.receive(this.receive(message));
@@ -128,7 +129,7 @@ export class InMemoryQueue {
         if (!this.spec.deadLetterQueue) return false;
         if (current()) {
           this.forget(message);
-          this.moveToDeadLetterQueue(message, { melange_dead_letter_reason: reason });
+          this.moveToDeadLetterQueue(message, { [DEAD_LETTER_REASON_ATTRIBUTE]: reason });
           this.pump();
         }
         return true;
@@ -162,7 +163,7 @@ export class InMemoryQueue {
     if (!target) return;
     const envelope: Envelope = {
       ...message.envelope,
-      attributes: { ...message.envelope.attributes, ...attributes, melange_source_queue: this.name },
+      attributes: { ...message.envelope.attributes, ...attributes, [SOURCE_QUEUE_ATTRIBUTE]: this.name },
     };
     this.queueNamed(target).enqueue(envelope, { groupId: message.groupId });
   }

@@ -1,0 +1,84 @@
+import type { LoggerService } from '@nestjs/common';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+
+/**
+ * Clients the application built itself (for tracing, custom retry, proxies...). The backend uses
+ * them as given and never destroys them; anything left out is built from the other options.
+ */
+export interface SqsBackendClients {
+  /** Sends, deletes, visibility changes and declarations. */
+  readonly sqs?: SQSClient;
+  /** Long polls only: kept apart so a send never queues behind a 20 s receive. */
+  readonly polling?: SQSClient;
+  readonly sns?: SNSClient;
+}
+
+export interface SqsBackendOptions {
+  /** AWS region; the SDK's default chain (AWS_REGION, profile) applies when absent. */
+  readonly region?: string;
+  /** One endpoint for both SQS and SNS (LocalStack, fauxqs, ElasticMQ with SNS...). */
+  readonly endpoint?: string;
+  /** SNS endpoint when it differs from `endpoint`. */
+  readonly snsEndpoint?: string;
+  /** Static credentials or a provider; the SDK's default credential chain applies when absent. */
+  readonly credentials?: SQSClientConfig['credentials'];
+  readonly clients?: SqsBackendClients;
+  /** Long-poll wait per receive, 0–20 s. Default 20. */
+  readonly waitTimeSeconds?: number;
+  /** Visibility timeout asked for on receive; the queue's own setting applies when absent. */
+  readonly visibilityTimeout?: number;
+  /** Receives before SQS moves a message to the dead-letter queue, when a queue spec names none. Default 5. */
+  readonly maxReceiveCount?: number;
+  /** Largest message accepted, body plus attributes. Default 256 KiB, what SNS and Python melange allow. */
+  readonly maxMessageBytes?: number;
+  /** How long a send waits for others to share its batch request. Default 0: only sends made in the same tick. */
+  readonly batchWindowMs?: number;
+  /**
+   * On stop, abort a long poll in progress instead of waiting up to `waitTimeSeconds` for it.
+   * Faster, but messages the broker hands to an aborted receive stay invisible until their
+   * visibility timeout ends. Default false: wait, then release whatever the poll brought at once.
+   */
+  readonly abortPollsOnStop?: boolean;
+  /** Pause after a failed receive before polling again; doubles up to 30 s. Default 1000. */
+  readonly pollErrorBackoffMs?: number;
+  /** Where log lines go; Nest's Logger with context `SqsBackend` when absent. */
+  readonly logger?: LoggerService;
+}
+
+/** The options with every default filled in, as the backend's parts use them. */
+export interface ResolvedSqsSettings {
+  readonly waitTimeSeconds: number;
+  readonly visibilityTimeout?: number;
+  readonly maxReceiveCount: number;
+  readonly maxMessageBytes: number;
+  readonly batchWindowMs: number;
+  readonly pollErrorBackoffMs: number;
+  readonly abortPollsOnStop: boolean;
+}
+
+export const SQS_MAX_ATTRIBUTES = 10;
+export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+/** SQS refuses a visibility timeout above 12 hours. */
+export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+export const SQS_MAX_BATCH_ENTRIES = 10;
+
+export function resolveSqsSettings(options: SqsBackendOptions): ResolvedSqsSettings {
+  const waitTimeSeconds = options.waitTimeSeconds ?? 20;
+  if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20) {
+    throw new RangeError(`SqsBackend option waitTimeSeconds must be an integer from 0 to 20, got ${waitTimeSeconds}`);
+  }
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
+    throw new RangeError(`SqsBackend option maxReceiveCount must be an integer from 1 to 1000, got ${maxReceiveCount}`);
+  }
+  return {
+    waitTimeSeconds,
+    visibilityTimeout: options.visibilityTimeout,
+    maxReceiveCount,
+    maxMessageBytes: options.maxMessageBytes ?? SQS_DEFAULT_MAX_MESSAGE_BYTES,
+    batchWindowMs: options.batchWindowMs ?? 0,
+    pollErrorBackoffMs: options.pollErrorBackoffMs ?? 1000,
+    abortPollsOnStop: options.abortPollsOnStop ?? false,
+  };
+}

@@ -1,0 +1,360 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import {
+  SQSClient,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClientConfig,
+} from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Envelope } from '../../messages/envelope';
+import { MessageRejectedError, SendFailedError } from '../../errors';
+import type {
+  ConsumeOptions,
+  ConsumerHandle,
+  DeliveryHandler,
+  MessagingBackend,
+  QueueSpec,
+  SendOptions,
+  SendResult,
+  SubscriptionSpec,
+  TopicSpec,
+} from '../messaging-backend';
+import { RequestBatcher, type EntryOutcome } from './request-batcher';
+import {
+  SQS_MAX_BATCH_ENTRIES,
+  resolveSqsSettings,
+  type ResolvedSqsSettings,
+  type SqsBackendOptions,
+} from './sqs-backend.options';
+import { SqsConsumer, describe } from './sqs-consumer';
+import { SqsDirectory, queueNameOf, type QueueInfo, type TopicInfo } from './sqs-directory';
+import { SqsInfrastructure } from './sqs-infrastructure';
+import {
+  assertSendable,
+  encodeForQueue,
+  encodeForTopic,
+  wireSize,
+  type WireAttributes,
+} from './sqs-wire-format';
+
+/** One message waiting for its batch request. */
+interface OutgoingEntry {
+  readonly envelope: Envelope;
+  /** Queue body or SNS message. */
+  readonly body: string;
+  readonly attributes: WireAttributes;
+  readonly groupId?: string;
+  readonly deduplicationId?: string;
+  readonly delaySeconds?: number;
+}
+
+/**
+ * Amazon SQS + SNS behind the MessagingBackend contract, in Python melange's wire format.
+ * Works against AWS, LocalStack, ElasticMQ or fauxqs by configuration alone.
+ */
+export class SqsBackend implements MessagingBackend {
+  /** OpenTelemetry's `messaging.system` value for SQS; SNS publishes are traced under the same backend. */
+  readonly system = 'aws_sqs';
+  private readonly settings: ResolvedSqsSettings;
+  private readonly logger: LoggerService;
+  private readonly sqs: SQSClient;
+  private readonly polling: SQSClient;
+  private readonly sns: SNSClient;
+  /** Clients this backend built, and so must destroy; the application's own are left alone. */
+  private readonly ownClients: Array<SQSClient | SNSClient> = [];
+  private readonly directory: SqsDirectory;
+  private readonly infrastructure: SqsInfrastructure;
+  private readonly batchers = new Map<string, RequestBatcher<OutgoingEntry, SendResult>>();
+  private readonly consumers = new Set<SqsConsumer>();
+
+  constructor(options: SqsBackendOptions = {}) {
+    this.settings = resolveSqsSettings(options);
+    this.logger = options.logger ?? new Logger('SqsBackend');
+    const base: SQSClientConfig = {
+      region: options.region,
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+    };
+    const own = <T extends SQSClient | SNSClient>(client: T): T => {
+      this.ownClients.push(client);
+      return client;
+    };
+    // Separate clients mean separate connection pools: a send never waits for a socket that a
+    // 20-second long poll is holding.
+    this.sqs = options.clients?.sqs ?? own(new SQSClient(base));
+    this.polling = options.clients?.polling ?? own(new SQSClient(base));
+    this.sns =
+      options.clients?.sns ??
+      own(new SNSClient({ ...base, endpoint: options.snsEndpoint ?? options.endpoint }));
+    this.directory = new SqsDirectory(this.sqs, this.sns);
+    this.infrastructure = new SqsInfrastructure(this.sqs, this.sns, this.directory, this.settings.maxReceiveCount);
+  }
+
+  declareQueue(spec: QueueSpec): Promise<void> {
+    return this.infrastructure.declareQueue(spec);
+  }
+
+  declareTopic(spec: TopicSpec): Promise<void> {
+    return this.infrastructure.declareTopic(spec);
+  }
+
+  declareSubscription(spec: SubscriptionSpec): Promise<void> {
+    return this.infrastructure.declareSubscription(spec);
+  }
+
+  async send(queue: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
+    const { body, attributes } = encodeForQueue(envelope);
+    const fifo = queueNameOf(queue).endsWith('.fifo');
+    // Everything that can be checked without the broker is checked before any request.
+    assertSendable(queue, envelope, body, attributes, this.settings.maxMessageBytes);
+    this.assertOrdering(queue, envelope, fifo, options);
+    if (options.delaySeconds !== undefined) {
+      if (fifo) {
+        throw new MessageRejectedError(
+          queue,
+          envelope.messageId,
+          'FIFO queues have no per-message delay; set delaySeconds on the queue instead',
+        );
+      }
+      if (!Number.isInteger(options.delaySeconds) || options.delaySeconds < 0 || options.delaySeconds > 900) {
+        throw new MessageRejectedError(queue, envelope.messageId, `delaySeconds must be an integer from 0 to 900, got ${options.delaySeconds}`);
+      }
+    }
+    const info = await this.directory.queue(queue);
+    const entry: OutgoingEntry = {
+      envelope,
+      body,
+      attributes,
+      groupId: options.groupId,
+      deduplicationId: this.deduplicationId(info, envelope, options),
+      delaySeconds: options.delaySeconds,
+    };
+    return this.batcherFor(`queue ${info.url}`, info.fifo, (entries) => this.sendBatch(queue, info, entries)).add(
+      entry,
+      wireSize(body, attributes),
+    );
+  }
+
+  async publish(topic: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
+    const { message, attributes } = encodeForTopic(envelope);
+    const fifo = topic.endsWith('.fifo');
+    assertSendable(topic, envelope, message, attributes, this.settings.maxMessageBytes);
+    this.assertOrdering(topic, envelope, fifo, options);
+    if (options.delaySeconds !== undefined) {
+      throw new MessageRejectedError(
+        topic,
+        envelope.messageId,
+        'SNS topics have no per-message delay; set delaySeconds on the subscribed queues instead',
+      );
+    }
+    const info = await this.directory.topic(topic);
+    const entry: OutgoingEntry = {
+      envelope,
+      body: message,
+      attributes,
+      groupId: options.groupId,
+      deduplicationId: this.deduplicationId(info, envelope, options),
+    };
+    return this.batcherFor(`topic ${info.arn}`, info.fifo, (entries) => this.publishBatch(topic, info, entries)).add(
+      entry,
+      wireSize(message, attributes),
+    );
+  }
+
+  consume(queue: string, handler: DeliveryHandler, options: ConsumeOptions): ConsumerHandle {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+      throw new RangeError(`consume("${queue}"): concurrency must be a positive integer, got ${options.concurrency}`);
+    }
+    const consumer = new SqsConsumer({
+      queue,
+      handler,
+      concurrency: options.concurrency,
+      pollingClient: this.polling,
+      client: this.sqs,
+      directory: this.directory,
+      settings: this.settings,
+      logger: this.logger,
+    });
+    this.consumers.add(consumer);
+    consumer.start();
+    return {
+      stop: async () => {
+        await consumer.stop();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    this.consumers.clear();
+    await Promise.all([...this.batchers.values()].map((batcher) => batcher.drain()));
+    for (const client of this.ownClients.splice(0)) {
+      client.destroy();
+    }
+  }
+
+  private assertOrdering(destination: string, envelope: Envelope, fifo: boolean, options: SendOptions): void {
+    if (fifo && !options.groupId) {
+      throw new MessageRejectedError(
+        destination,
+        envelope.messageId,
+        'FIFO destinations need a groupId: messages of one group are delivered in order',
+      );
+    }
+    if (!fifo && options.deduplicationId !== undefined) {
+      throw new MessageRejectedError(destination, envelope.messageId, 'deduplicationId only applies to FIFO destinations');
+    }
+  }
+
+  /**
+   * The caller's id wins. Without one, a FIFO destination that does not de-duplicate by content gets
+   * the envelope's stable message id, so re-sending the same envelope is dropped as a duplicate
+   * (Python melange used a random id, which de-duplicates nothing).
+   */
+  private deduplicationId(info: QueueInfo | TopicInfo, envelope: Envelope, options: SendOptions): string | undefined {
+    if (!info.fifo) {
+      return undefined;
+    }
+    return options.deduplicationId ?? (info.contentBasedDeduplication ? undefined : envelope.messageId);
+  }
+
+  private batcherFor(
+    key: string,
+    fifo: boolean,
+    send: (entries: readonly OutgoingEntry[]) => Promise<ReadonlyArray<EntryOutcome<SendResult>>>,
+  ): RequestBatcher<OutgoingEntry, SendResult> {
+    let batcher = this.batchers.get(key);
+    if (!batcher) {
+      batcher = new RequestBatcher<OutgoingEntry, SendResult>({
+        maxEntries: SQS_MAX_BATCH_ENTRIES,
+        maxBytes: this.settings.maxMessageBytes,
+        windowMs: this.settings.batchWindowMs,
+        serial: fifo,
+        send,
+      });
+      this.batchers.set(key, batcher);
+    }
+    return batcher;
+  }
+
+  private async sendBatch(
+    queue: string,
+    info: QueueInfo,
+    entries: readonly OutgoingEntry[],
+  ): Promise<ReadonlyArray<EntryOutcome<SendResult>>> {
+    try {
+      if (entries.length === 1) {
+        const [entry] = entries as [OutgoingEntry];
+        const response = await this.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: info.url,
+            MessageBody: entry.body,
+            MessageAttributes: entry.attributes,
+            MessageGroupId: entry.groupId,
+            MessageDeduplicationId: entry.deduplicationId,
+            DelaySeconds: entry.delaySeconds,
+          }),
+        );
+        return [{ ok: true, value: { messageId: entry.envelope.messageId, brokerMessageId: response.MessageId } }];
+      }
+      const response = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: info.url,
+          Entries: entries.map((entry, index) => ({
+            Id: String(index),
+            MessageBody: entry.body,
+            MessageAttributes: entry.attributes,
+            MessageGroupId: entry.groupId,
+            MessageDeduplicationId: entry.deduplicationId,
+            DelaySeconds: entry.delaySeconds,
+          })),
+        }),
+      );
+      return this.outcomes(queue, entries, response.Successful, response.Failed);
+    } catch (error) {
+      return this.failAll(queue, entries, error);
+    }
+  }
+
+  private async publishBatch(
+    topic: string,
+    info: TopicInfo,
+    entries: readonly OutgoingEntry[],
+  ): Promise<ReadonlyArray<EntryOutcome<SendResult>>> {
+    try {
+      if (entries.length === 1) {
+        const [entry] = entries as [OutgoingEntry];
+        const response = await this.sns.send(
+          new PublishCommand({
+            TopicArn: info.arn,
+            Message: entry.body,
+            MessageAttributes: entry.attributes,
+            MessageGroupId: entry.groupId,
+            MessageDeduplicationId: entry.deduplicationId,
+          }),
+        );
+        return [{ ok: true, value: { messageId: entry.envelope.messageId, brokerMessageId: response.MessageId } }];
+      }
+      const response = await this.sns.send(
+        new PublishBatchCommand({
+          TopicArn: info.arn,
+          PublishBatchRequestEntries: entries.map((entry, index) => ({
+            Id: String(index),
+            Message: entry.body,
+            MessageAttributes: entry.attributes,
+            MessageGroupId: entry.groupId,
+            MessageDeduplicationId: entry.deduplicationId,
+          })),
+        }),
+      );
+      return this.outcomes(topic, entries, response.Successful, response.Failed);
+    } catch (error) {
+      return this.failAll(topic, entries, error);
+    }
+  }
+
+  private outcomes(
+    destination: string,
+    entries: readonly OutgoingEntry[],
+    successful: ReadonlyArray<{ Id?: string; MessageId?: string }> | undefined,
+    failed: ReadonlyArray<{ Id?: string; Code?: string; Message?: string }> | undefined,
+  ): ReadonlyArray<EntryOutcome<SendResult>> {
+    const successById = new Map((successful ?? []).map((entry) => [entry.Id, entry]));
+    const failureById = new Map((failed ?? []).map((entry) => [entry.Id, entry]));
+    return entries.map((entry, index): EntryOutcome<SendResult> => {
+      const id = String(index);
+      const success = successById.get(id);
+      if (success) {
+        return { ok: true, value: { messageId: entry.envelope.messageId, brokerMessageId: success.MessageId } };
+      }
+      const failure = failureById.get(id);
+      const error = new SendFailedError(
+        destination,
+        entry.envelope.messageId,
+        failure?.Code ?? 'MissingResult',
+        failure?.Message ?? 'the broker reported neither success nor failure for this entry',
+      );
+      this.logger.error(`destination=${destination} message=${entry.envelope.messageId}: ${error.message}`, undefined, 'SqsBackend');
+      return { ok: false, error };
+    });
+  }
+
+  private failAll(
+    destination: string,
+    entries: readonly OutgoingEntry[],
+    error: unknown,
+  ): ReadonlyArray<EntryOutcome<SendResult>> {
+    const code = error instanceof Error ? error.name : 'Error';
+    const detail = error instanceof Error ? error.message : String(error);
+    this.logger.error(
+      `destination=${destination}: a request carrying ${entries.length} message(s) failed: ${describe(error)}`,
+      undefined,
+      'SqsBackend',
+    );
+    return entries.map((entry) => ({
+      ok: false,
+      error: new SendFailedError(destination, entry.envelope.messageId, code, detail),
+    }));
+  }
+}

@@ -1,0 +1,429 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type Message as SqsMessage,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { LoggerService } from '@nestjs/common';
+import type { ConsumerHandle, Delivery, DeliveryHandler } from '../messaging-backend';
+import type { Envelope } from '../../messages/envelope';
+import { AcknowledgeFailedError } from '../../errors';
+import { RequestBatcher, type EntryOutcome } from './request-batcher';
+import {
+  SQS_MAX_ATTRIBUTES,
+  SQS_MAX_BATCH_ENTRIES,
+  SQS_MAX_VISIBILITY_SECONDS,
+  type ResolvedSqsSettings,
+} from './sqs-backend.options';
+import type { QueueInfo, SqsDirectory } from './sqs-directory';
+import { DEAD_LETTER_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE, decodeSqsMessage } from './sqs-wire-format';
+
+/** SQS attribute values are limited in size; a reason is for humans, its start is enough. */
+const MAX_REASON_LENGTH = 1024;
+const MAX_POLL_BACKOFF_MS = 30_000;
+
+export interface SqsConsumerDependencies {
+  readonly queue: string;
+  readonly handler: DeliveryHandler;
+  readonly concurrency: number;
+  readonly pollingClient: SQSClient;
+  readonly client: SQSClient;
+  readonly directory: SqsDirectory;
+  readonly settings: ResolvedSqsSettings;
+  readonly logger: LoggerService;
+}
+
+interface PendingDelete {
+  readonly receiptHandle: string;
+  readonly messageId: string;
+}
+
+type Outcome = 'ack' | 'retry' | 'dead-letter' | 'none';
+
+/** Received messages of one FIFO group waiting their turn behind the one running. */
+interface GroupLine {
+  readonly messages: SqsMessage[];
+}
+
+/**
+ * Polls one queue and hands messages to the handler, at most `concurrency` at a time.
+ *
+ * Slots are reserved before each receive, so the consumer never holds more messages than it can
+ * start: a message sitting in a local buffer is a message no other consumer can take. Messages of
+ * one FIFO group run one after the other, in order.
+ */
+export class SqsConsumer implements ConsumerHandle {
+  private readonly abort = new AbortController();
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private used = 0;
+  private readonly slotWaiters: Array<() => void> = [];
+  private readonly running = new Set<Promise<void>>();
+  private readonly groups = new Map<string, GroupLine>();
+  private readonly pollers: Promise<void>[] = [];
+  private readonly deletes: RequestBatcher<PendingDelete, void>;
+  private wakeSleepers: () => void = () => undefined;
+  private readonly sleepOver: Promise<void>;
+
+  constructor(private readonly deps: SqsConsumerDependencies) {
+    this.sleepOver = new Promise<void>((resolve) => (this.wakeSleepers = resolve));
+    this.deletes = new RequestBatcher<PendingDelete, void>({
+      maxEntries: SQS_MAX_BATCH_ENTRIES,
+      maxBytes: Number.POSITIVE_INFINITY,
+      windowMs: 0,
+      serial: false,
+      send: (entries) => this.deleteBatch(entries),
+    });
+  }
+
+  start(): void {
+    const pollers = Math.max(1, Math.ceil(this.deps.concurrency / SQS_MAX_BATCH_ENTRIES));
+    for (let index = 0; index < pollers; index++) {
+      this.pollers.push(this.poll());
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= this.drain();
+    return this.stopped;
+  }
+
+  private async drain(): Promise<void> {
+    this.stopping = true;
+    this.wakeSleepers();
+    if (this.deps.settings.abortPollsOnStop) {
+      this.abort.abort();
+    }
+    for (const wake of this.slotWaiters.splice(0)) {
+      wake();
+    }
+    await Promise.allSettled(this.pollers);
+    while (this.running.size > 0) {
+      await Promise.allSettled([...this.running]);
+    }
+    await this.deletes.drain();
+  }
+
+  private get queue(): string {
+    return this.deps.queue;
+  }
+
+  /** Waits for at least one free slot, then takes up to `wanted`. Resolves 0 when stopping. */
+  private async reserve(wanted: number): Promise<number> {
+    while (!this.stopping && this.used >= this.deps.concurrency) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    if (this.stopping) {
+      return 0;
+    }
+    const taken = Math.min(wanted, this.deps.concurrency - this.used);
+    this.used += taken;
+    return taken;
+  }
+
+  private release(count: number): void {
+    this.used -= count;
+    for (let index = 0; index < count; index++) {
+      this.slotWaiters.shift()?.();
+    }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), this.sleepOver]);
+    clearTimeout(timer);
+  }
+
+  private async poll(): Promise<void> {
+    let backoff = this.deps.settings.pollErrorBackoffMs;
+    while (!this.stopping) {
+      const slots = await this.reserve(SQS_MAX_BATCH_ENTRIES);
+      if (slots === 0) {
+        return;
+      }
+      let info: QueueInfo;
+      let messages: SqsMessage[];
+      try {
+        info = await this.deps.directory.queue(this.queue);
+        const response = await this.deps.pollingClient.send(
+          new ReceiveMessageCommand({
+            QueueUrl: info.url,
+            MaxNumberOfMessages: slots,
+            WaitTimeSeconds: this.deps.settings.waitTimeSeconds,
+            VisibilityTimeout: this.deps.settings.visibilityTimeout,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+          }),
+          { abortSignal: this.abort.signal },
+        );
+        messages = response.Messages ?? [];
+        backoff = this.deps.settings.pollErrorBackoffMs;
+      } catch (error) {
+        this.release(slots);
+        if (this.stopping) {
+          return;
+        }
+        this.deps.logger.error(
+          `queue=${this.queue}: receiving failed, polling again in ${backoff} ms: ${describe(error)}`,
+          undefined,
+          'SqsBackend',
+        );
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_POLL_BACKOFF_MS);
+        continue;
+      }
+      this.release(slots - messages.length);
+      if (this.stopping) {
+        // Received while stopping: nobody will handle these, so give them back at once.
+        await this.makeVisible(info, messages);
+        this.release(messages.length);
+        return;
+      }
+      for (const message of messages) {
+        this.accept(info, message);
+      }
+    }
+  }
+
+  private accept(info: QueueInfo, message: SqsMessage): void {
+    const groupId = message.Attributes?.MessageGroupId;
+    if (!info.fifo || groupId === undefined) {
+      this.track(this.handle(info, message).then(() => this.release(1)));
+      return;
+    }
+    const line = this.groups.get(groupId);
+    if (line) {
+      line.messages.push(message);
+      return;
+    }
+    const fresh: GroupLine = { messages: [message] };
+    this.groups.set(groupId, fresh);
+    this.track(this.runGroup(info, groupId, fresh));
+  }
+
+  private track(work: Promise<void>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+  }
+
+  /**
+   * Runs one FIFO group's messages in order. When one is not done (retried, or its handler took no
+   * decision), the ones after it go back to the queue: handling them now would break the order.
+   */
+  private async runGroup(info: QueueInfo, groupId: string, line: GroupLine): Promise<void> {
+    try {
+      while (line.messages.length > 0) {
+        if (this.stopping) {
+          break;
+        }
+        const message = line.messages.shift() as SqsMessage;
+        const outcome = await this.handle(info, message);
+        this.release(1);
+        if (outcome !== 'ack' && outcome !== 'dead-letter') {
+          break;
+        }
+      }
+    } finally {
+      this.groups.delete(groupId);
+      const rest = line.messages.splice(0);
+      if (rest.length > 0) {
+        // Newest first: some brokers put a released FIFO message at the head of its group.
+        await this.makeVisible(info, [...rest].reverse());
+        this.release(rest.length);
+      }
+    }
+  }
+
+  private async handle(info: QueueInfo, message: SqsMessage): Promise<Outcome> {
+    const decoded = decodeSqsMessage(message);
+    if (!decoded.ok) {
+      return this.handleUndecodable(info, message, decoded.messageId, decoded.reason);
+    }
+    const { delivery, outcome } = this.delivery(info, message, decoded.envelope);
+    try {
+      await this.deps.handler(delivery);
+    } catch (error) {
+      this.deps.logger.error(
+        `queue=${this.queue} message=${decoded.envelope.messageId}: handler failed, ` +
+          `the message comes back after its visibility timeout: ${describe(error)}`,
+        undefined,
+        'SqsBackend',
+      );
+    }
+    const taken = outcome();
+    if (taken === 'none') {
+      this.deps.logger.warn(
+        `queue=${this.queue} message=${decoded.envelope.messageId}: no ack, retry or dead-letter was taken; ` +
+          'the message comes back after its visibility timeout',
+        'SqsBackend',
+      );
+    }
+    return taken;
+  }
+
+  private delivery(
+    info: QueueInfo,
+    message: SqsMessage,
+    envelope: Envelope,
+  ): { delivery: Delivery; outcome: () => Outcome } {
+    let decision: Outcome = 'none';
+    const decide = (next: Outcome): boolean => {
+      if (decision !== 'none') {
+        this.deps.logger.warn(
+          `queue=${this.queue} message=${envelope.messageId}: ${next} ignored, the message was already given ${decision}`,
+          'SqsBackend',
+        );
+        return false;
+      }
+      decision = next;
+      return true;
+    };
+    const receiptHandle = message.ReceiptHandle ?? '';
+    const delivery: Delivery = {
+      queue: this.queue,
+      envelope,
+      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
+      groupId: message.Attributes?.MessageGroupId,
+      ack: async () => {
+        if (decide('ack')) {
+          await this.deletes.add({ receiptHandle, messageId: envelope.messageId }, 0);
+        }
+      },
+      retry: async (delayMs: number) => {
+        if (decide('retry')) {
+          const seconds = Math.min(Math.max(0, Math.ceil(delayMs / 1000)), SQS_MAX_VISIBILITY_SECONDS);
+          await this.deps.client.send(
+            new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
+          );
+        }
+      },
+      deadLetter: async (reason: string) => {
+        if (!info.deadLetterTargetArn) {
+          return false;
+        }
+        if (decide('dead-letter')) {
+          await this.moveToDeadLetterQueue(info, message, envelope.messageId, reason);
+        }
+        return true;
+      },
+    };
+    return { delivery, outcome: () => decision };
+  }
+
+  /** A message no handler could be given (e.g. a non-numeric serializer_id): never dropped, never fatal. */
+  private async handleUndecodable(
+    info: QueueInfo,
+    message: SqsMessage,
+    messageId: string,
+    reason: string,
+  ): Promise<Outcome> {
+    const why = `cannot be decoded: ${reason}`;
+    try {
+      if (info.deadLetterTargetArn) {
+        this.deps.logger.error(`queue=${this.queue} message=${messageId}: ${why}; moving it to the dead-letter queue`, undefined, 'SqsBackend');
+        await this.moveToDeadLetterQueue(info, message, messageId, why);
+        return 'dead-letter';
+      }
+      this.deps.logger.error(
+        `queue=${this.queue} message=${messageId}: ${why}; the queue has no dead-letter queue, so it stays and comes back after its visibility timeout`,
+        undefined,
+        'SqsBackend',
+      );
+    } catch (error) {
+      this.deps.logger.error(`queue=${this.queue} message=${messageId}: dead-lettering failed: ${describe(error)}`, undefined, 'SqsBackend');
+    }
+    return 'none';
+  }
+
+  /**
+   * Sends the message, body untouched so SQS's own redrive can move it back, to the dead-letter
+   * queue of the redrive policy, with the reason and source queue as attributes when the
+   * 10-attribute limit leaves room; then deletes the original.
+   */
+  private async moveToDeadLetterQueue(info: QueueInfo, message: SqsMessage, messageId: string, reason: string): Promise<void> {
+    const target = await this.deps.directory.queueByArn(info.deadLetterTargetArn as string);
+    const attributes: Record<string, MessageAttributeValue> = {};
+    for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+      if (name !== DEAD_LETTER_REASON_ATTRIBUTE && name !== SOURCE_QUEUE_ATTRIBUTE) {
+        attributes[name] = { DataType: value.DataType, StringValue: value.StringValue, BinaryValue: value.BinaryValue };
+      }
+    }
+    if (Object.keys(attributes).length + 2 <= SQS_MAX_ATTRIBUTES) {
+      attributes[DEAD_LETTER_REASON_ATTRIBUTE] = { DataType: 'String', StringValue: reason.slice(0, MAX_REASON_LENGTH) || 'unknown' };
+      attributes[SOURCE_QUEUE_ATTRIBUTE] = { DataType: 'String', StringValue: info.name };
+    }
+    const groupId = message.Attributes?.MessageGroupId;
+    await this.deps.client.send(
+      new SendMessageCommand({
+        QueueUrl: target.url,
+        MessageBody: message.Body ?? '',
+        MessageAttributes: attributes,
+        MessageGroupId: target.fifo ? (groupId ?? 'melange-dead-letters') : undefined,
+        // The broker's id of the original: dead-lettering the same receipt twice stores it once.
+        MessageDeduplicationId: target.fifo ? message.MessageId : undefined,
+      }),
+    );
+    this.deps.logger.warn(
+      `queue=${this.queue} message=${messageId}: moved to dead-letter queue ${target.name}: ${reason}`,
+      'SqsBackend',
+    );
+    await this.deletes.add({ receiptHandle: message.ReceiptHandle ?? '', messageId }, 0);
+  }
+
+  private async makeVisible(info: QueueInfo, messages: readonly SqsMessage[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += SQS_MAX_BATCH_ENTRIES) {
+      const chunk = messages.slice(start, start + SQS_MAX_BATCH_ENTRIES);
+      try {
+        const response = await this.deps.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: info.url,
+            Entries: chunk.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle ?? '',
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+        for (const failed of response.Failed ?? []) {
+          this.deps.logger.warn(
+            `queue=${this.queue} message=${chunk[Number(failed.Id)]?.MessageId}: could not be released, ` +
+              `it comes back after its visibility timeout: ${failed.Code} ${failed.Message ?? ''}`,
+            'SqsBackend',
+          );
+        }
+      } catch (error) {
+        this.deps.logger.warn(
+          `queue=${this.queue}: releasing ${chunk.length} unstarted message(s) failed, they come back after their visibility timeout: ${describe(error)}`,
+          'SqsBackend',
+        );
+      }
+    }
+  }
+
+  private async deleteBatch(entries: readonly PendingDelete[]): Promise<ReadonlyArray<EntryOutcome<void>>> {
+    const info = await this.deps.directory.queue(this.queue);
+    const response = await this.deps.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: info.url,
+        Entries: entries.map((entry, index) => ({ Id: String(index), ReceiptHandle: entry.receiptHandle })),
+      }),
+    );
+    const failures = new Map((response.Failed ?? []).map((failure) => [failure.Id, failure]));
+    return entries.map((entry, index) => {
+      const failure = failures.get(String(index));
+      if (!failure) {
+        return { ok: true, value: undefined };
+      }
+      const error = new AcknowledgeFailedError(this.queue, entry.messageId, failure.Code ?? 'Unknown', failure.Message ?? '');
+      return { ok: false, error };
+    });
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,224 @@
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, GetTopicAttributesCommand, ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { DestinationNotFoundError, InfrastructureError } from '../../errors';
+
+/** What the backend needs to know about a queue, read once and then cached. */
+export interface QueueInfo {
+  readonly name: string;
+  readonly url: string;
+  readonly arn: string;
+  readonly fifo: boolean;
+  readonly contentBasedDeduplication: boolean;
+  /** From the queue's redrive policy: where `deadLetter()` sends messages. */
+  readonly deadLetterTargetArn?: string;
+}
+
+export interface TopicInfo {
+  readonly arn: string;
+  readonly fifo: boolean;
+  readonly contentBasedDeduplication: boolean;
+}
+
+export interface RedrivePolicy {
+  readonly deadLetterTargetArn: string;
+  readonly maxReceiveCount: number;
+}
+
+export function parseRedrivePolicy(text: string | undefined): RedrivePolicy | undefined {
+  if (!text) {
+    return undefined;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && 'deadLetterTargetArn' in parsed) {
+      const policy = parsed as { deadLetterTargetArn: unknown; maxReceiveCount?: unknown };
+      return {
+        deadLetterTargetArn: String(policy.deadLetterTargetArn),
+        maxReceiveCount: Number(policy.maxReceiveCount),
+      };
+    }
+  } catch {
+    // A policy we cannot read is treated as none; SQS would not have accepted it anyway.
+  }
+  return undefined;
+}
+
+export function isQueueMissing(error: unknown): boolean {
+  return (
+    error instanceof QueueDoesNotExist ||
+    (error instanceof Error &&
+      (error.name === 'AWS.SimpleQueueService.NonExistentQueue' || error.name === 'QueueDoesNotExist'))
+  );
+}
+
+function isInvalidParameter(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'InvalidParameterException' || error.name === 'InvalidParameter');
+}
+
+const QUEUE_URL = /^https?:\/\//i;
+
+/** The last path segment of a queue URL is its name. */
+export function queueNameOf(nameOrUrl: string): string {
+  return QUEUE_URL.test(nameOrUrl) ? (nameOrUrl.split('/').filter(Boolean).pop() ?? nameOrUrl) : nameOrUrl;
+}
+
+/**
+ * Resolves queue names to URLs/attributes and topic names to ARNs, once per name: publishing
+ * must not cost a GetQueueUrl or CreateTopic per message (a known defect of Python melange).
+ * Concurrent lookups of one name share a single request.
+ */
+export class SqsDirectory {
+  private readonly queues = new Map<string, Promise<QueueInfo>>();
+  private readonly topics = new Map<string, Promise<TopicInfo>>();
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly sns: SNSClient,
+  ) {}
+
+  queue(nameOrUrl: string): Promise<QueueInfo> {
+    let info = this.queues.get(nameOrUrl);
+    if (!info) {
+      info = this.lookUpQueue(nameOrUrl);
+      this.queues.set(nameOrUrl, info);
+      // A failed lookup is not cached: the queue may be created a moment later.
+      const lookup = info;
+      lookup.catch(() => {
+        if (this.queues.get(nameOrUrl) === lookup) {
+          this.queues.delete(nameOrUrl);
+        }
+      });
+    }
+    return info;
+  }
+
+  /** Finds a queue from its ARN, e.g. a redrive policy's dead-letter target. */
+  queueByArn(arn: string): Promise<QueueInfo> {
+    const parts = arn.split(':');
+    const name = parts[5];
+    if (parts.length !== 6 || parts[2] !== 'sqs' || !name) {
+      return Promise.reject(new InfrastructureError(arn, 'it is not an SQS queue ARN'));
+    }
+    return this.queue(name);
+  }
+
+  /** Re-reads a queue after its attributes changed (a declaration set a redrive policy). */
+  forgetQueue(nameOrUrl: string): void {
+    this.queues.delete(nameOrUrl);
+  }
+
+  /**
+   * An ARN is used as given. A name is resolved with CreateTopic, which AWS documents as idempotent
+   * and which is the only way to get an ARN from a name without the account id; it runs once per topic.
+   */
+  topic(nameOrArn: string): Promise<TopicInfo> {
+    let info = this.topics.get(nameOrArn);
+    if (!info) {
+      info = this.lookUpTopic(nameOrArn);
+      this.topics.set(nameOrArn, info);
+      const lookup = info;
+      lookup.catch(() => {
+        if (this.topics.get(nameOrArn) === lookup) {
+          this.topics.delete(nameOrArn);
+        }
+      });
+    }
+    return info;
+  }
+
+  async topicArn(nameOrArn: string): Promise<string> {
+    return (await this.topic(nameOrArn)).arn;
+  }
+
+  /** Records what a declaration learned, so publishing needs no lookup. */
+  rememberTopic(name: string, info: TopicInfo): void {
+    this.topics.set(name, Promise.resolve(info));
+  }
+
+  /**
+   * CreateTopic with the attributes given, falling back to a ListTopics search when the topic
+   * exists with other attributes (a FIFO topic with content-based de-duplication, say): brokers
+   * differ on whether attributes left out count as a mismatch.
+   */
+  async createOrFindTopic(name: string, attributes: Record<string, string> | undefined): Promise<string> {
+    try {
+      const response = await this.sns.send(new CreateTopicCommand({ Name: name, Attributes: attributes }));
+      if (response.TopicArn) {
+        return response.TopicArn;
+      }
+    } catch (error) {
+      if (!isInvalidParameter(error)) {
+        throw error;
+      }
+      const found = await this.findTopicArn(name);
+      if (found === undefined) {
+        throw error;
+      }
+      return found;
+    }
+    throw new DestinationNotFoundError(name, 'CreateTopic returned no TopicArn');
+  }
+
+  private async findTopicArn(name: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sns.send(new ListTopicsCommand({ NextToken: nextToken }));
+      const match = page.Topics?.find((topic) => topic.TopicArn?.endsWith(`:${name}`));
+      if (match?.TopicArn) {
+        return match.TopicArn;
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return undefined;
+  }
+
+  private async lookUpTopic(nameOrArn: string): Promise<TopicInfo> {
+    const fifo = nameOrArn.endsWith('.fifo');
+    const arn = nameOrArn.startsWith('arn:')
+      ? nameOrArn
+      : await this.createOrFindTopic(nameOrArn, fifo ? { FifoTopic: 'true' } : undefined);
+    let contentBasedDeduplication = false;
+    if (fifo) {
+      // Only FIFO topics need it: it decides whether a send without a deduplication id gets one.
+      const attributes = await this.sns.send(new GetTopicAttributesCommand({ TopicArn: arn }));
+      contentBasedDeduplication = attributes.Attributes?.ContentBasedDeduplication === 'true';
+    }
+    return { arn, fifo, contentBasedDeduplication };
+  }
+
+  private async lookUpQueue(nameOrUrl: string): Promise<QueueInfo> {
+    const name = queueNameOf(nameOrUrl);
+    let url = nameOrUrl;
+    if (!QUEUE_URL.test(nameOrUrl)) {
+      try {
+        const response = await this.sqs.send(new GetQueueUrlCommand({ QueueName: nameOrUrl }));
+        url = response.QueueUrl ?? '';
+      } catch (error) {
+        if (isQueueMissing(error)) {
+          throw new DestinationNotFoundError(
+            nameOrUrl,
+            'declare the queue (autoCreate, or declareQueue in a setup script) or create it on the broker first',
+          );
+        }
+        throw error;
+      }
+    }
+    const attributes = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'FifoQueue', 'ContentBasedDeduplication', 'RedrivePolicy'] }),
+    );
+    const values = attributes.Attributes ?? {};
+    return {
+      name,
+      url,
+      arn: values.QueueArn ?? '',
+      fifo: values.FifoQueue === 'true',
+      contentBasedDeduplication: values.ContentBasedDeduplication === 'true',
+      deadLetterTargetArn: parseRedrivePolicy(values.RedrivePolicy)?.deadLetterTargetArn,
+    };
+  }
+}

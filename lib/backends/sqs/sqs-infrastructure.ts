@@ -1,0 +1,418 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+  type QueueAttributeName,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import {
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SetSubscriptionAttributesCommand,
+  SetTopicAttributesCommand,
+  SubscribeCommand,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
+import { InfrastructureError } from '../../errors';
+import type { QueueSpec, SubscriptionSpec, TopicSpec } from '../messaging-backend';
+import { MANIFEST_ATTRIBUTE } from './sqs-wire-format';
+import { isQueueMissing, parseRedrivePolicy, type QueueInfo, type SqsDirectory } from './sqs-directory';
+
+/** A dead-letter queue the library creates itself keeps messages as long as SQS allows: 14 days. */
+const DEAD_LETTER_RETENTION_SECONDS = '1209600';
+
+interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect?: string;
+  readonly Principal?: unknown;
+  readonly Action?: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+interface PolicyDocument {
+  readonly Version?: string;
+  readonly Id?: string;
+  readonly Statement?: PolicyStatement | readonly PolicyStatement[];
+}
+
+function asList<T>(value: T | readonly T[] | undefined): readonly T[] {
+  if (value === undefined) {
+    return [];
+  }
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
+}
+
+/** Stable per topic, so declaring again finds its own statement instead of adding another. */
+export function topicStatementSid(topicArn: string): string {
+  return `MelangeTopic${createHash('sha256').update(topicArn).digest('hex').slice(0, 24)}`;
+}
+
+function grantsTopic(statement: PolicyStatement, topicArn: string): boolean {
+  if (statement.Sid === topicStatementSid(topicArn)) {
+    return true;
+  }
+  if (statement.Effect !== 'Allow') {
+    return false;
+  }
+  const actions = asList(statement.Action);
+  if (!actions.some((action) => action === 'sqs:SendMessage' || action === 'sqs:*' || action === '*')) {
+    return false;
+  }
+  return ['ArnEquals', 'ArnLike', 'StringEquals'].some((operator) =>
+    asList(statement.Condition?.[operator]?.['aws:SourceArn']).includes(topicArn),
+  );
+}
+
+/**
+ * Adds a statement letting the topic send to the queue, keeping every statement already there.
+ * Returns undefined when the policy already grants it. Python melange replaced the whole policy on
+ * each subscription, which silently cut off the topics subscribed before.
+ */
+export function mergeTopicPermission(
+  existingPolicy: string | undefined,
+  queueArn: string,
+  topicArn: string,
+): string | undefined {
+  let document: PolicyDocument = {};
+  if (existingPolicy) {
+    try {
+      document = JSON.parse(existingPolicy) as PolicyDocument;
+    } catch {
+      throw new InfrastructureError(queueArn, 'its access policy is not valid JSON; fix or remove it on the broker');
+    }
+  }
+  const statements = asList(document.Statement);
+  if (statements.some((statement) => grantsTopic(statement, topicArn))) {
+    return undefined;
+  }
+  const statement: PolicyStatement = {
+    Sid: topicStatementSid(topicArn),
+    Effect: 'Allow',
+    Principal: { Service: 'sns.amazonaws.com' },
+    Action: 'sqs:SendMessage',
+    Resource: queueArn,
+    Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+  };
+  return JSON.stringify({
+    ...document,
+    Version: document.Version ?? '2012-10-17',
+    Statement: [...statements, statement],
+  });
+}
+
+function sameJson(left: string | undefined, right: string | undefined): boolean {
+  const parse = (text: string | undefined): unknown => {
+    if (!text) {
+      return undefined;
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
+  return canonical(parse(left)) === canonical(parse(right));
+}
+
+/** Key order and whitespace do not make two policies different. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonical).join(',')}]`;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+export function filterPolicyOf(spec: SubscriptionSpec): Record<string, unknown> | undefined {
+  if (!spec.manifests && !spec.filterPolicy) {
+    return undefined;
+  }
+  const policy: Record<string, unknown> = { ...(spec.filterPolicy ?? {}) };
+  if (spec.manifests) {
+    if (MANIFEST_ATTRIBUTE in policy) {
+      throw new InfrastructureError(
+        `${spec.topic} → ${spec.queue}`,
+        `both "manifests" and a filterPolicy key "${MANIFEST_ATTRIBUTE}" are given; keep one`,
+      );
+    }
+    if (spec.manifests.length === 0) {
+      throw new InfrastructureError(
+        `${spec.topic} → ${spec.queue}`,
+        '"manifests" is empty, which would let no message through; omit it to receive every message',
+      );
+    }
+    policy[MANIFEST_ATTRIBUTE] = [...spec.manifests];
+  }
+  return policy;
+}
+
+/**
+ * Declares queues, topics and subscriptions so that running a declaration twice changes nothing:
+ * what exists is read first and only the differences are written. Attributes a spec leaves out are
+ * left as they are on the broker.
+ */
+export class SqsInfrastructure {
+  /** Policy updates are read-modify-write; two subscriptions to one queue must not interleave. */
+  private readonly policyUpdates = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly sns: SNSClient,
+    private readonly directory: SqsDirectory,
+    private readonly defaultMaxReceiveCount: number,
+  ) {}
+
+  async declareQueue(spec: QueueSpec): Promise<void> {
+    const nameIsFifo = spec.name.endsWith('.fifo');
+    const fifo = spec.fifo ?? nameIsFifo;
+    if (fifo !== nameIsFifo) {
+      throw new InfrastructureError(
+        spec.name,
+        fifo ? 'a FIFO queue name must end in ".fifo"' : 'a name ending in ".fifo" is only allowed for FIFO queues',
+      );
+    }
+    if (spec.maxReceiveCount !== undefined && !spec.deadLetterQueue) {
+      throw new InfrastructureError(spec.name, 'maxReceiveCount is set but no deadLetterQueue to move messages to');
+    }
+    const desired: Partial<Record<QueueAttributeName, string>> = {};
+    if (fifo) {
+      desired.FifoQueue = 'true';
+    }
+    if (spec.contentBasedDeduplication !== undefined) {
+      if (!fifo) {
+        throw new InfrastructureError(spec.name, 'contentBasedDeduplication only applies to FIFO queues');
+      }
+      desired.ContentBasedDeduplication = String(spec.contentBasedDeduplication);
+    }
+    if (spec.visibilityTimeout !== undefined) {
+      desired.VisibilityTimeout = String(spec.visibilityTimeout);
+    }
+    if (spec.messageRetentionPeriod !== undefined) {
+      desired.MessageRetentionPeriod = String(spec.messageRetentionPeriod);
+    }
+    if (spec.delaySeconds !== undefined) {
+      desired.DelaySeconds = String(spec.delaySeconds);
+    }
+    if (spec.deadLetterQueue) {
+      if (spec.deadLetterQueue.endsWith('.fifo') !== fifo) {
+        throw new InfrastructureError(
+          spec.name,
+          `its dead-letter queue "${spec.deadLetterQueue}" must be ${fifo ? 'a FIFO' : 'a standard'} queue like itself`,
+        );
+      }
+      const deadLetterArn = await this.ensureDeadLetterQueue(spec.deadLetterQueue, fifo);
+      desired.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: deadLetterArn,
+        maxReceiveCount: spec.maxReceiveCount ?? this.defaultMaxReceiveCount,
+      });
+    }
+
+    const url = await this.findQueueUrl(spec.name);
+    if (url === undefined) {
+      await this.sqs.send(new CreateQueueCommand({ QueueName: spec.name, Attributes: desired }));
+    } else {
+      await this.updateQueue(spec.name, url, desired);
+    }
+    this.directory.forgetQueue(spec.name);
+  }
+
+  async declareTopic(spec: TopicSpec): Promise<void> {
+    const nameIsFifo = spec.name.endsWith('.fifo');
+    const fifo = spec.fifo ?? nameIsFifo;
+    if (fifo !== nameIsFifo) {
+      throw new InfrastructureError(
+        spec.name,
+        fifo ? 'a FIFO topic name must end in ".fifo"' : 'a name ending in ".fifo" is only allowed for FIFO topics',
+      );
+    }
+    if (spec.contentBasedDeduplication !== undefined && !fifo) {
+      throw new InfrastructureError(spec.name, 'contentBasedDeduplication only applies to FIFO topics');
+    }
+    const attributes: Record<string, string> = {};
+    if (fifo) {
+      attributes.FifoTopic = 'true';
+      if (spec.contentBasedDeduplication !== undefined) {
+        attributes.ContentBasedDeduplication = String(spec.contentBasedDeduplication);
+      }
+    }
+    const topicArn = await this.directory.createOrFindTopic(spec.name, fifo ? attributes : undefined);
+    let contentBasedDeduplication = false;
+    if (fifo) {
+      const current = await this.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }));
+      contentBasedDeduplication = current.Attributes?.ContentBasedDeduplication === 'true';
+      if (spec.contentBasedDeduplication !== undefined && spec.contentBasedDeduplication !== contentBasedDeduplication) {
+        await this.sns.send(
+          new SetTopicAttributesCommand({
+            TopicArn: topicArn,
+            AttributeName: 'ContentBasedDeduplication',
+            AttributeValue: String(spec.contentBasedDeduplication),
+          }),
+        );
+        contentBasedDeduplication = spec.contentBasedDeduplication;
+      }
+    }
+    this.directory.rememberTopic(spec.name, { arn: topicArn, fifo, contentBasedDeduplication });
+  }
+
+  async declareSubscription(spec: SubscriptionSpec): Promise<void> {
+    const filterPolicy = filterPolicyOf(spec);
+    const topicArn = await this.directory.topicArn(spec.topic);
+    const queue = await this.directory.queue(spec.queue);
+    await this.allowTopicToSend(queue, topicArn);
+
+    const desired: Record<string, string> = { RawMessageDelivery: spec.rawDelivery ? 'true' : 'false' };
+    if (filterPolicy) {
+      desired.FilterPolicy = JSON.stringify(filterPolicy);
+    }
+    const existingArn = await this.findSubscription(topicArn, queue.arn);
+    if (existingArn === undefined) {
+      const attributes: Record<string, string> = {};
+      if (spec.rawDelivery) {
+        attributes.RawMessageDelivery = 'true';
+      }
+      if (desired.FilterPolicy) {
+        attributes.FilterPolicy = desired.FilterPolicy;
+      }
+      await this.sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'sqs',
+          Endpoint: queue.arn,
+          Attributes: attributes,
+          ReturnSubscriptionArn: true,
+        }),
+      );
+      return;
+    }
+    const current =
+      (await this.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: existingArn }))).Attributes ?? {};
+    const changes: Array<[string, string]> = [];
+    if ((current.RawMessageDelivery ?? 'false') !== desired.RawMessageDelivery) {
+      changes.push(['RawMessageDelivery', desired.RawMessageDelivery]);
+    }
+    if (desired.FilterPolicy !== undefined && !sameJson(current.FilterPolicy, desired.FilterPolicy)) {
+      changes.push(['FilterPolicy', desired.FilterPolicy]);
+    }
+    if (desired.FilterPolicy === undefined && current.FilterPolicy && !sameJson(current.FilterPolicy, '{}')) {
+      // The spec no longer filters: every message should reach the queue again.
+      changes.push(['FilterPolicy', '']);
+    }
+    for (const [name, value] of changes) {
+      await this.sns.send(
+        new SetSubscriptionAttributesCommand({ SubscriptionArn: existingArn, AttributeName: name, AttributeValue: value }),
+      );
+    }
+  }
+
+  private async ensureDeadLetterQueue(name: string, fifo: boolean): Promise<string> {
+    let url = await this.findQueueUrl(name);
+    if (url === undefined) {
+      const attributes: Partial<Record<QueueAttributeName, string>> = {
+        MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+      };
+      if (fifo) {
+        attributes.FifoQueue = 'true';
+      }
+      url = (await this.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl;
+    }
+    const response = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    const arn = response.Attributes?.QueueArn;
+    if (!arn) {
+      throw new InfrastructureError(name, 'the broker reported no QueueArn for this dead-letter queue');
+    }
+    return arn;
+  }
+
+  private async findQueueUrl(name: string): Promise<string | undefined> {
+    try {
+      return (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+    } catch (error) {
+      if (isQueueMissing(error)) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async updateQueue(
+    name: string,
+    url: string,
+    desired: Partial<Record<QueueAttributeName, string>>,
+  ): Promise<void> {
+    const response = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+    const current = response.Attributes ?? {};
+    if ((current.FifoQueue === 'true') !== (desired.FifoQueue === 'true')) {
+      throw new InfrastructureError(
+        name,
+        `it exists as a ${current.FifoQueue === 'true' ? 'FIFO' : 'standard'} queue; SQS cannot change that, delete it or use another name`,
+      );
+    }
+    const changes: Partial<Record<QueueAttributeName, string>> = {};
+    for (const [key, value] of Object.entries(desired) as Array<[QueueAttributeName, string]>) {
+      if (key === 'FifoQueue') {
+        continue;
+      }
+      if (key === 'RedrivePolicy') {
+        const wanted = parseRedrivePolicy(value);
+        const existing = parseRedrivePolicy(current.RedrivePolicy);
+        if (
+          existing?.deadLetterTargetArn === wanted?.deadLetterTargetArn &&
+          existing?.maxReceiveCount === wanted?.maxReceiveCount
+        ) {
+          continue;
+        }
+      } else if (key === 'ContentBasedDeduplication' && (current[key] ?? 'false') === value) {
+        continue;
+      } else if (current[key] === value) {
+        continue;
+      }
+      changes[key] = value;
+    }
+    if (Object.keys(changes).length > 0) {
+      await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changes }));
+    }
+  }
+
+  private allowTopicToSend(queue: QueueInfo, topicArn: string): Promise<void> {
+    const previous = this.policyUpdates.get(queue.url) ?? Promise.resolve();
+    const update = previous.catch(() => undefined).then(() => this.mergePolicy(queue, topicArn));
+    this.policyUpdates.set(queue.url, update);
+    return update;
+  }
+
+  private async mergePolicy(queue: QueueInfo, topicArn: string): Promise<void> {
+    const response = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['Policy'] }),
+    );
+    const policy = mergeTopicPermission(response.Attributes?.Policy, queue.arn, topicArn);
+    if (policy !== undefined) {
+      await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queue.url, Attributes: { Policy: policy } }));
+    }
+  }
+
+  private async findSubscription(topicArn: string, queueArn: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: nextToken }));
+      const match = page.Subscriptions?.find(
+        (subscription) =>
+          subscription.Protocol === 'sqs' &&
+          subscription.Endpoint === queueArn &&
+          subscription.SubscriptionArn !== undefined &&
+          subscription.SubscriptionArn !== 'PendingConfirmation',
+      );
+      if (match?.SubscriptionArn) {
+        return match.SubscriptionArn;
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return undefined;
+  }
+}
