@@ -4,6 +4,7 @@ export {
   type MelangeModuleOptions,
   type ConsumerDefaults,
   type DestinationBinding,
+  type IdempotencyOptions,
   type InfrastructureOptions,
   type OnBackend,
   type RetryOptions,
@@ -50,10 +51,12 @@ export {
   type PublishResult,
 } from './publishing/melange-publisher';
 
-export { MessageConsumer, OnMessage, type MessageConsumerOptions } from './consuming/consumer.decorators';
+export { MessageConsumer, OnAnyMessage, OnMessage, type HandlerOptions, type MessageConsumerOptions } from './consuming/consumer.decorators';
+export { InMemoryIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store';
+export { RedisIdempotencyStore, type RedisCommands } from './idempotency/redis-idempotency-store';
 export { MessageContext } from './consuming/message-context';
 export { MELANGE_CONTEXT_TYPE, MessageAttributes, Payload } from './consuming/param.decorators';
-export { NonRetryableError } from './consuming/handler-errors';
+export { HandlerTimeoutError, NonRetryableError } from './consuming/handler-errors';
 export { DuplicateHandlerError, UnroutableMessageError } from './consuming/dispatch-table';
 export { HandlerWithoutQueueError, UnknownMessageTypeError } from './consuming/message-handler.explorer';
 

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import type { MessagingBackend, QueueSpec, SubscriptionSpec, TopicSpec } from './backends/messaging-backend';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { MessageDestination } from './messages/message.decorator';
 import type { SerializationOptions } from './serialization/serializer-registry';
 
@@ -21,12 +22,36 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
 }
 
+export interface IdempotencyOptions {
+  /** `InMemoryIdempotencyStore` for one process, `RedisIdempotencyStore` across processes. */
+  readonly store: IdempotencyStore;
+  /**
+   * How long a running handler holds its message's key; a delivery of the same message meanwhile
+   * waits. Make it longer than your slowest handler. Default 5 minutes.
+   */
+  readonly leaseMs?: number;
+  /** How long a handled message is remembered. Default 24 hours. */
+  readonly ttlMs?: number;
+}
+
 export interface ConsumerDefaults {
   /** Messages handled at once per queue. Default 32. */
   readonly concurrency?: number;
   /** How long shutdown waits for in-flight handlers. Default 30 000 ms. */
   readonly shutdownTimeoutMs?: number;
   readonly retry?: RetryOptions;
+  /**
+   * A handler still running after this long counts as failed (and is retried); it is not
+   * interrupted, so make handlers idempotent if you set it. Default: no limit.
+   */
+  readonly handlerTimeoutMs?: number;
+  /**
+   * A message no handler of its queue takes: `'dead-letter'` (default) sets it aside like any
+   * message that cannot be handled; `'discard'` deletes it with a warning naming its id.
+   */
+  readonly unroutable?: 'dead-letter' | 'discard';
+  /** Run each message's handler once even when the broker delivers it twice. Default: off. */
+  readonly idempotency?: IdempotencyOptions;
 }
 
 export interface DestinationBinding {

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { RetryOptions } from '../melange.options';
 
 const CONSUMER_METADATA = Symbol('melange:consumer');
 const HANDLER_METADATA = Symbol('melange:handlers');
@@ -10,11 +11,20 @@ export interface MessageConsumerOptions {
   readonly backend?: string;
   /** Messages handled at once on this queue; default MelangeModule's `consumers.concurrency`. */
   readonly concurrency?: number;
+  /** Retry policy of this class's handlers; each field defaults to MelangeModule's `consumers.retry`. */
+  readonly retry?: RetryOptions;
 }
 
-export interface HandlerMetadata {
+export interface HandlerOptions {
+  /** Retry policy of this handler; each field defaults to its consumer's, then the module's. */
+  readonly retry?: RetryOptions;
+}
+
+export interface HandlerMetadata extends HandlerOptions {
   /** Absent when the type is taken from the method's first parameter. */
   readonly type?: Type<unknown>;
+  /** The queue's catch-all: messages no typed handler takes, e.g. raw bodies from foreign producers. */
+  readonly fallback?: boolean;
 }
 
 /** Marks a provider whose `@OnMessage` methods handle the messages of one queue. */
@@ -29,12 +39,28 @@ export function MessageConsumer(queueOrOptions: string | MessageConsumerOptions)
  * of their own). Without an argument the type is the method's first parameter type. The handler
  * receives the message and a `MessageContext`.
  */
-export function OnMessage(type?: Type<unknown>): MethodDecorator {
+export function OnMessage(type?: Type<unknown>, options?: HandlerOptions): MethodDecorator;
+export function OnMessage(options: HandlerOptions): MethodDecorator;
+export function OnMessage(typeOrOptions?: Type<unknown> | HandlerOptions, options: HandlerOptions = {}): MethodDecorator {
+  const metadata: HandlerMetadata =
+    typeof typeOrOptions === 'function' ? { ...options, type: typeOrOptions } : { ...(typeOrOptions ?? options) };
+  return handlerDecorator(metadata);
+}
+
+/**
+ * Marks the queue's catch-all handler: it receives, as plain data, every message no `@OnMessage`
+ * handler takes, such as raw bodies without a manifest from producers that know nothing of melange.
+ */
+export function OnAnyMessage(options: HandlerOptions = {}): MethodDecorator {
+  return handlerDecorator({ ...options, fallback: true });
+}
+
+function handlerDecorator(metadata: HandlerMetadata): MethodDecorator {
   return (target, propertyKey) => {
     // Kept on the prototype under the method's name, not on the function: a decorator applied
     // later may replace the function, and the dispatcher looks the method up at call time.
     const existing = handlerMetadataOf(target, propertyKey);
-    Reflect.defineMetadata(HANDLER_METADATA, [...existing, { type }], target, propertyKey);
+    Reflect.defineMetadata(HANDLER_METADATA, [...existing, metadata], target, propertyKey);
   };
 }
 

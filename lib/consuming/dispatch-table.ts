@@ -3,21 +3,29 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { MelangeError } from '../errors';
 import type { MessageTypeRegistry } from '../messages/message-type-registry';
 import { manifestOf } from '../messages/message.decorator';
+import type { RetryPolicy } from './retry-policy';
 
-/** One `@OnMessage` method of one provider. */
+/** One `@OnMessage` (or `@OnAnyMessage`) method of one provider. */
 export interface HandlerBinding {
-  readonly messageType: Type<unknown>;
+  /** Absent for the queue's catch-all handler. */
+  readonly messageType?: Type<unknown>;
   readonly provider: InstanceWrapper;
   readonly methodName: string;
   /** False for request-scoped or transient providers (or ones depending on them): resolved per message. */
   readonly isStatic: boolean;
+  readonly retry: RetryPolicy;
 }
 
 export interface Route {
   readonly handler: HandlerBinding;
-  /** The class to rebuild the message as: the sent type, which may be a subclass of the handler's. */
-  readonly messageType: Type<unknown>;
+  /**
+   * The class to rebuild the message as: the sent type, which may be a subclass of the handler's;
+   * absent for the catch-all handler, which gets plain data.
+   */
+  readonly messageType?: Type<unknown>;
 }
+
+const ANY_MESSAGE = '@OnAnyMessage';
 
 export class DuplicateHandlerError extends MelangeError {
   constructor(queue: string, manifest: string, first: HandlerBinding, second: HandlerBinding) {
@@ -33,7 +41,8 @@ export class UnroutableMessageError extends MelangeError {
   constructor(queue: string, manifest: string | undefined, known: readonly string[]) {
     super(
       manifest === undefined
-        ? `Message on queue "${queue}" has no manifest attribute, so no handler can be chosen for it.`
+        ? `Message on queue "${queue}" has no manifest attribute, so no handler can be chosen for it; ` +
+          `an @OnAnyMessage handler on the queue would take it.`
         : `No handler on queue "${queue}" for message "${manifest}" (handled here: ${known.join(', ') || 'nothing'}). ` +
           `Add an @OnMessage handler for it, or register its class in MelangeModule's "messages" option ` +
           `if a handler of a base class should take it.`,
@@ -48,6 +57,7 @@ export function describeHandler(handler: HandlerBinding): string {
 /** The handlers of one queue, chosen by message type. */
 export class DispatchTable {
   private readonly handlers = new Map<Type<unknown>, HandlerBinding>();
+  private fallback: HandlerBinding | undefined;
 
   constructor(
     readonly queue: string,
@@ -56,22 +66,29 @@ export class DispatchTable {
   ) {}
 
   add(handler: HandlerBinding): void {
-    const existing = this.handlers.get(handler.messageType);
-    if (existing) throw new DuplicateHandlerError(this.queue, manifestOf(handler.messageType), existing, handler);
-    this.handlers.set(handler.messageType, handler);
+    const { messageType } = handler;
+    const existing = messageType ? this.handlers.get(messageType) : this.fallback;
+    if (existing) throw new DuplicateHandlerError(this.queue, messageType ? manifestOf(messageType) : ANY_MESSAGE, existing, handler);
+    if (messageType) this.handlers.set(messageType, handler);
+    else this.fallback = handler;
   }
 
-  /** The handler for the exact type named by `manifest`, else for its nearest base class. */
+  /**
+   * The handler for the exact type named by `manifest`, else for its nearest base class, else the
+   * catch-all; throws `UnroutableMessageError` when there is none.
+   */
   route(manifest: string | undefined, types: MessageTypeRegistry): Route {
     const sentType = manifest === undefined ? undefined : types.typeOf(manifest);
     for (let current: unknown = sentType; typeof current === 'function'; current = Object.getPrototypeOf(current)) {
       const handler = this.handlers.get(current as Type<unknown>);
       if (handler && sentType) return { handler, messageType: sentType };
     }
+    if (this.fallback) return { handler: this.fallback };
     throw new UnroutableMessageError(this.queue, manifest, this.manifests());
   }
 
   manifests(): string[] {
-    return [...this.handlers.keys()].map(manifestOf);
+    const manifests = [...this.handlers.keys()].map(manifestOf);
+    return this.fallback ? [...manifests, ANY_MESSAGE] : manifests;
   }
 }

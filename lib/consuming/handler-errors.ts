@@ -26,3 +26,10 @@ export function describeError(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The handler ran past `consumers.handlerTimeoutMs`; retried like any handler error. */
+export class HandlerTimeoutError extends MelangeError {
+  constructor(timeoutMs: number) {
+    super(`handler did not finish within ${timeoutMs} ms (consumers.handlerTimeoutMs); it was not interrupted`);
+  }
+}

@@ -1,17 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { Delivery } from '../backends/messaging-backend';
+import type { IdempotencyStore } from '../idempotency/idempotency-store';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { MelangeEvents } from '../observability/melange-events';
 import { markActiveSpanFailed, traceProcess } from '../observability/tracing';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
-import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
-import { describeError as describe, isRetryable } from './handler-errors';
+import { describeHandler, UnroutableMessageError, type DispatchTable, type Route } from './dispatch-table';
+import { describeError as describe, HandlerTimeoutError, isRetryable } from './handler-errors';
 import { HandlerInvoker } from './handler-invoker';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
+
+const DEFAULT_LEASE_MS = 5 * 60 * 1000;
+const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** One delivery on its way through the dispatcher, with what events and log lines need. */
 interface Attempt {
@@ -21,15 +25,19 @@ interface Attempt {
 }
 
 /**
- * Decides what becomes of each delivery: decode → route → invoke → ack. A handler error means
- * retry with backoff, then dead-letter; a message that cannot be decoded or routed, or that a
+ * Decides what becomes of each delivery: decode → route → (claim) → invoke → ack. A handler error
+ * means retry with backoff, then dead-letter; a message that cannot be decoded or routed, or that a
  * guard or pipe rejects, is dead-lettered at once. Never throws: a bad message must not stop the
  * consume loop.
  */
 @Injectable()
 export class MessageDispatcher {
   private readonly logger = new Logger('Melange');
-  private readonly retryPolicy: RetryPolicy;
+  /** For messages that never reach a handler, which has a policy of its own. */
+  private readonly moduleRetry: RetryPolicy;
+  private readonly idempotency?: { store: IdempotencyStore; leaseMs: number; ttlMs: number };
+  private readonly handlerTimeoutMs?: number;
+  private readonly discardUnroutable: boolean;
 
   constructor(
     @Inject(MELANGE_MODULE_OPTIONS) options: MelangeModuleOptions,
@@ -39,7 +47,14 @@ export class MessageDispatcher {
     private readonly backends: BackendRegistry,
     private readonly events: MelangeEvents,
   ) {
-    this.retryPolicy = new RetryPolicy(options.consumers?.retry);
+    const consumers = options.consumers ?? {};
+    this.moduleRetry = new RetryPolicy(consumers.retry);
+    this.handlerTimeoutMs = consumers.handlerTimeoutMs;
+    this.discardUnroutable = consumers.unroutable === 'discard';
+    if (consumers.idempotency) {
+      const { store, leaseMs = DEFAULT_LEASE_MS, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS } = consumers.idempotency;
+      this.idempotency = { store, leaseMs, ttlMs };
+    }
   }
 
   async dispatch(table: DispatchTable, delivery: Delivery): Promise<void> {
@@ -65,13 +80,18 @@ export class MessageDispatcher {
     } catch (error) {
       const reason = `cannot be handled: ${describe(error)}`;
       this.events.emit('decode-failed', { ...attempt.event, reason });
-      return this.giveUp(attempt, reason);
+      if (error instanceof UnroutableMessageError && this.discardUnroutable) return this.discard(attempt, reason);
+      return this.giveUp(attempt, reason, this.moduleRetry);
     }
+    const key = `${delivery.queue}:${delivery.envelope.messageId}`;
+    if (this.idempotency && !(await this.claim(attempt, key, route))) return;
     try {
-      await this.invoker.invoke(route.handler, message, contextOf(delivery));
+      await this.withTimeout(this.invoker.invoke(route.handler, message, contextOf(delivery)));
     } catch (error) {
-      return this.handlerFailed(attempt, describeHandler(route.handler), error);
+      await this.idempotency?.store.abandon(key).catch((cause: unknown) => this.storeFailed(delivery, 'abandon', cause));
+      return this.handlerFailed(attempt, route, error);
     }
+    await this.idempotency?.store.complete(key, this.idempotency.ttlMs).catch((cause: unknown) => this.storeFailed(delivery, 'complete', cause));
     await this.settle(delivery, () => delivery.ack());
     this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
   }
@@ -85,14 +105,39 @@ export class MessageDispatcher {
     return { route, message: serializer.deserialize(envelope.payload, envelope.manifest, route.messageType) };
   }
 
-  private async handlerFailed(attempt: Attempt, handler: string, error: unknown): Promise<void> {
+  /** True when this delivery may run the handler; otherwise it has already been settled. */
+  private async claim(attempt: Attempt, key: string, route: Route): Promise<boolean> {
     const { delivery } = attempt;
-    const reason = `${handler} failed on attempt ${delivery.receiveCount}: ${describe(error)}`;
-    if (!isRetryable(error)) return this.giveUp(attempt, `${reason} (not retryable)`);
-    if (this.retryPolicy.exhausted(delivery.receiveCount)) {
-      return this.giveUp(attempt, `${reason} (no attempts left of ${this.retryPolicy.maxAttempts})`);
+    const { store, leaseMs } = this.idempotency!;
+    let state: Awaited<ReturnType<IdempotencyStore['begin']>>;
+    try {
+      state = await store.begin(key, leaseMs);
+    } catch (error) {
+      // Without the store we cannot tell a duplicate; running the handler twice is worse than waiting.
+      await this.handlerFailed(attempt, route, new Error(`the idempotency store failed: ${describe(error)}`));
+      return false;
     }
-    const delayMs = this.retryPolicy.delayAfter(delivery.receiveCount);
+    if (state === 'started') return true;
+    if (state === 'done') {
+      this.logger.log(`${where(delivery)} was handled before; deleting this duplicate delivery`);
+      await this.settle(delivery, () => delivery.ack());
+      this.events.emit('duplicate', attempt.event);
+      return false;
+    }
+    this.logger.warn(`${where(delivery)} is being handled by another delivery; trying again in ${leaseMs} ms`);
+    await this.settle(delivery, () => delivery.retry(leaseMs));
+    return false;
+  }
+
+  private async handlerFailed(attempt: Attempt, route: Route, error: unknown): Promise<void> {
+    const { delivery } = attempt;
+    const policy = route.handler.retry;
+    const reason = `${describeHandler(route.handler)} failed on attempt ${delivery.receiveCount}: ${describe(error)}`;
+    if (!isRetryable(error)) return this.giveUp(attempt, `${reason} (not retryable)`, policy);
+    if (policy.exhausted(delivery.receiveCount)) {
+      return this.giveUp(attempt, `${reason} (no attempts left of ${policy.maxAttempts})`, policy);
+    }
+    const delayMs = policy.delayAfter(delivery.receiveCount);
     markActiveSpanFailed(reason);
     this.logger.warn(`${where(delivery)} ${reason}; retrying in ${delayMs} ms`);
     await this.settle(delivery, () => delivery.retry(delayMs));
@@ -100,7 +145,7 @@ export class MessageDispatcher {
   }
 
   /** Dead-letter, or, without a dead-letter queue, keep the message and say so: never drop it. */
-  private async giveUp(attempt: Attempt, reason: string): Promise<void> {
+  private async giveUp(attempt: Attempt, reason: string, policy: RetryPolicy): Promise<void> {
     const { delivery } = attempt;
     markActiveSpanFailed(reason);
     await this.settle(delivery, async () => {
@@ -109,7 +154,7 @@ export class MessageDispatcher {
         this.events.emit('dead-lettered', { ...attempt.event, durationMs: elapsed(attempt), reason });
         return;
       }
-      const delayMs = this.retryPolicy.maxDelayMs;
+      const delayMs = policy.maxDelayMs;
       this.logger.error(
         `${where(delivery)} ${reason}. The queue has no dead-letter queue, so the message stays on it ` +
           `and comes back in ${delayMs} ms; configure deadLetterQueue to set it aside.`,
@@ -119,6 +164,27 @@ export class MessageDispatcher {
     });
   }
 
+  private async discard(attempt: Attempt, reason: string): Promise<void> {
+    const { delivery } = attempt;
+    this.logger.warn(`${where(delivery)} ${reason}; discarded, as consumers.unroutable is 'discard'`);
+    await this.settle(delivery, () => delivery.ack());
+    this.events.emit('discarded', { ...attempt.event, reason });
+  }
+
+  private async withTimeout(work: Promise<void>): Promise<void> {
+    const timeoutMs = this.handlerTimeoutMs;
+    if (timeoutMs === undefined) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+    });
+    try {
+      await Promise.race([work, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async settle(delivery: Delivery, action: () => Promise<void>): Promise<void> {
     try {
       await action();
@@ -126,6 +192,10 @@ export class MessageDispatcher {
       // The broker will deliver the message again when its visibility timeout ends.
       this.logger.error(`${where(delivery)} could not be acknowledged to the broker: ${describe(error)}`);
     }
+  }
+
+  private storeFailed(delivery: Delivery, step: string, error: unknown): void {
+    this.logger.error(`${where(delivery)}: the idempotency store failed to ${step} it: ${describe(error)}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { SerializerRegistry } from '../serialization/serializer-registry';
 import { consumerMetadataOf, handlerMetadataOf, type HandlerMetadata } from './consumer.decorators';
 import { DispatchTable, type HandlerBinding } from './dispatch-table';
 import { applyDefaultParams } from './param.decorators';
+import { RetryPolicy } from './retry-policy';
 
 const DEFAULT_CONCURRENCY = 32;
 
@@ -61,10 +62,11 @@ export class MessageHandlerExplorer {
           table = new DispatchTable(consumer.queue, backend, concurrency);
           tables.set(key, table);
         }
-        const messageType = metadata.type ?? firstParameterType(type, methodName);
-        this.registerType(messageType);
+        const messageType = metadata.fallback ? undefined : (metadata.type ?? firstParameterType(type, methodName));
+        if (messageType) this.registerType(messageType);
         applyDefaultParams(type, methodName);
-        table.add({ messageType, provider, methodName, isStatic: isStatic(provider) } satisfies HandlerBinding);
+        const retry = new RetryPolicy({ ...this.options.consumers?.retry, ...consumer.retry, ...metadata.retry });
+        table.add({ messageType, provider, methodName, isStatic: isStatic(provider), retry } satisfies HandlerBinding);
       }
     }
     return [...tables.values()];

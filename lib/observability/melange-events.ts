@@ -18,8 +18,12 @@ export interface MelangeEventMap {
   handled: ConsumeEvent & { readonly durationMs: number };
   retried: ConsumeEvent & { readonly durationMs: number; readonly delayMs: number; readonly reason: string };
   'dead-lettered': ConsumeEvent & { readonly durationMs: number; readonly reason: string };
-  /** The message could not be decoded or routed; `dead-lettered` or `retried` follows. */
+  /** The message could not be decoded or routed; `dead-lettered`, `retried` or `discarded` follows. */
   'decode-failed': ConsumeEvent & { readonly reason: string };
+  /** No handler takes it and `consumers.unroutable` is `'discard'`: deleted. */
+  discarded: ConsumeEvent & { readonly reason: string };
+  /** The idempotency store says it was handled already: deleted without running the handler. */
+  duplicate: ConsumeEvent;
 }
 
 export type MelangeEventName = keyof MelangeEventMap;
