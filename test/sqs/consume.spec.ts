@@ -241,7 +241,7 @@ describe('consuming a queue', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it('keeps polling, with a logged error, while its queue does not exist yet', async () => {
+  it('keeps polling while its queue does not exist yet, logging the outage once when it starts and once when it ends', async () => {
     const logger = new RecordingLogger();
     const backend = factory.create({ logger, pollErrorBackoffMs: 50 });
     const queue = uniqueName('consume-later');
@@ -254,6 +254,9 @@ describe('consuming a queue', () => {
     await recorder.waitForCount(1);
     await consumer.stop();
 
-    expect(logger.lines[0]?.message).toMatch(new RegExp(`^queue=${queue}: receiving failed, polling again in 50 ms: .*does not exist`));
+    const errors = logger.lines.filter((line) => line.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(new RegExp(`^queue=${queue}: receiving failed, retrying with backoff from 50 ms .*does not exist`));
+    expect(logger.lines.some((line) => line.level === 'log' && /receiving works again after \d+ failed attempt/.test(line.message))).toBe(true);
   });
 });

@@ -140,6 +140,8 @@ export class SqsConsumer implements ConsumerHandle {
 
   private async poll(): Promise<void> {
     let backoff = this.deps.settings.pollErrorBackoffMs;
+    // An outage is logged when it starts and when it ends, not once per attempt in between.
+    let failures = 0;
     while (!this.stopping) {
       const slots = await this.reserve(SQS_MAX_BATCH_ENTRIES);
       if (slots === 0) {
@@ -162,16 +164,24 @@ export class SqsConsumer implements ConsumerHandle {
         );
         messages = response.Messages ?? [];
         backoff = this.deps.settings.pollErrorBackoffMs;
+        if (failures > 0) {
+          this.deps.logger.log(`queue=${this.queue}: receiving works again after ${failures} failed attempt(s)`, 'SqsBackend');
+          failures = 0;
+        }
       } catch (error) {
         this.release(slots);
         if (this.stopping) {
           return;
         }
-        this.deps.logger.error(
-          `queue=${this.queue}: receiving failed, polling again in ${backoff} ms: ${describe(error)}`,
-          undefined,
-          'SqsBackend',
-        );
+        if (failures === 0) {
+          this.deps.logger.error(
+            `queue=${this.queue}: receiving failed, retrying with backoff from ${backoff} ms up to ${MAX_POLL_BACKOFF_MS} ms ` +
+              `(logged again when it recovers): ${describe(error)}`,
+            undefined,
+            'SqsBackend',
+          );
+        }
+        failures++;
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_POLL_BACKOFF_MS);
         continue;
@@ -243,7 +253,8 @@ export class SqsConsumer implements ConsumerHandle {
     if (!decoded.ok) {
       return this.handleUndecodable(info, message, decoded.messageId, decoded.reason);
     }
-    const { delivery, outcome } = this.delivery(info, message, decoded.envelope);
+    const heartbeat = this.startHeartbeat(info, message, decoded.envelope.messageId);
+    const { delivery, outcome } = this.delivery(info, message, decoded.envelope, heartbeat.stop);
     try {
       await this.deps.handler(delivery);
     } catch (error) {
@@ -254,6 +265,7 @@ export class SqsConsumer implements ConsumerHandle {
         'SqsBackend',
       );
     }
+    heartbeat.stop();
     const taken = outcome();
     if (taken === 'none') {
       this.deps.logger.warn(
@@ -265,13 +277,40 @@ export class SqsConsumer implements ConsumerHandle {
     return taken;
   }
 
+  /**
+   * Keeps a message invisible while its handler runs longer than the visibility timeout: at every
+   * half of the timeout, the timeout starts again. Stopped as soon as a decision is taken, so it
+   * never overrides a retry's delay.
+   */
+  private startHeartbeat(info: QueueInfo, message: SqsMessage, messageId: string): { stop: () => void } {
+    const seconds = Math.min(this.deps.settings.visibilityTimeout ?? info.visibilityTimeout, SQS_MAX_VISIBILITY_SECONDS);
+    if (seconds <= 1) return { stop: () => undefined };
+    let warned = false;
+    const timer = setInterval(() => {
+      const command = new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: seconds });
+      this.deps.client.send(command).catch((error: unknown) => {
+        if (warned) return;
+        warned = true;
+        this.deps.logger.warn(
+          `queue=${this.queue} message=${messageId}: could not extend its visibility while the handler runs; ` +
+            `it may be delivered again before the handler ends: ${describe(error)}`,
+          'SqsBackend',
+        );
+      });
+    }, (seconds * 1000) / 2);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
+
   private delivery(
     info: QueueInfo,
     message: SqsMessage,
     envelope: Envelope,
+    onDecision: () => void,
   ): { delivery: Delivery; outcome: () => Outcome } {
     let decision: Outcome = 'none';
     const decide = (next: Outcome): boolean => {
+      onDecision();
       if (decision !== 'none') {
         this.deps.logger.warn(
           `queue=${this.queue} message=${envelope.messageId}: ${next} ignored, the message was already given ${decision}`,

@@ -16,6 +16,8 @@ export interface QueueInfo {
   readonly contentBasedDeduplication: boolean;
   /** From the queue's redrive policy: where `deadLetter()` sends messages. */
   readonly deadLetterTargetArn?: string;
+  /** Seconds a received message stays invisible, as the queue is configured. */
+  readonly visibilityTimeout: number;
 }
 
 export interface TopicInfo {
@@ -209,7 +211,7 @@ export class SqsDirectory {
       }
     }
     const attributes = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'FifoQueue', 'ContentBasedDeduplication', 'RedrivePolicy'] }),
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'FifoQueue', 'ContentBasedDeduplication', 'RedrivePolicy', 'VisibilityTimeout'] }),
     );
     const values = attributes.Attributes ?? {};
     return {
@@ -218,6 +220,8 @@ export class SqsDirectory {
       arn: values.QueueArn ?? '',
       fifo: values.FifoQueue === 'true',
       contentBasedDeduplication: values.ContentBasedDeduplication === 'true',
+      // SQS's own default when the broker does not say.
+      visibilityTimeout: Number(values.VisibilityTimeout ?? '30'),
       deadLetterTargetArn: parseRedrivePolicy(values.RedrivePolicy)?.deadLetterTargetArn,
     };
   }

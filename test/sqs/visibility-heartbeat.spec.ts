@@ -1,0 +1,29 @@
+import { BackendFactory, DeliveryRecorder, envelope, plainSqs, receivePlain, sleep, uniqueName } from '../support/sqs';
+
+describe('visibility heartbeat', () => {
+  const factory = new BackendFactory();
+  afterAll(() => factory.closeAll());
+
+  it('keeps a message invisible while its handler runs past the visibility timeout', async () => {
+    const backend = factory.create();
+    const queue = uniqueName('heartbeat');
+    await backend.declareQueue({ name: queue, visibilityTimeout: 2 });
+    const recorder = new DeliveryRecorder(async (delivery) => {
+      await sleep(4500);
+      await delivery.ack();
+    });
+    // Room for a second delivery: without the heartbeat, the message would come back after 2 s
+    // and this consumer would take it again.
+    const consumer = backend.consume(queue, recorder.handler, { concurrency: 2 });
+
+    await backend.send(queue, envelope());
+    await recorder.waitForCount(1);
+    await sleep(5000);
+    await consumer.stop();
+
+    expect(recorder.deliveries.map((delivery) => delivery.receiveCount)).toEqual([1]);
+    const sqs = plainSqs();
+    expect(await receivePlain(sqs, queue, 1, 1000)).toEqual([]);
+    sqs.destroy();
+  }, 20_000);
+});
