@@ -26,6 +26,13 @@ export {
   type MelangeEventName,
 } from './observability/melange-events';
 export { TRACE_ATTRIBUTES } from './observability/tracing';
+export {
+  MelangeHealth,
+  type BackendHealth,
+  type ConsumerHealth,
+  type HealthOptions,
+  type MelangeHealthReport,
+} from './observability/melange-health';
 
 export { Message, manifestOf, type MessageDestination, type MessageOptions } from './messages/message.decorator';
 export { ConflictingManifestError } from './messages/message-type-registry';
@@ -63,6 +70,7 @@ export { HandlerWithoutQueueError, UnknownMessageTypeError } from './consuming/m
 export type {
   ConsumeOptions,
   ConsumerHandle,
+  ConsumerStatus,
   Delivery,
   DeliveryHandler,
   MessagingBackend,

@@ -7,6 +7,7 @@ import { MessageDispatcher } from './consuming/message-dispatcher';
 import { MessageHandlerExplorer } from './consuming/message-handler.explorer';
 import { MelangeInfrastructure } from './melange-infrastructure';
 import { MelangeEvents } from './observability/melange-events';
+import { MelangeHealth } from './observability/melange-health';
 import { ConfigurableMelangeModule, MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
 import { MessageTypeRegistry } from './messages/message-type-registry';
 import { MelangePublisher } from './publishing/melange-publisher';
@@ -32,6 +33,7 @@ import { SerializerRegistry } from './serialization/serializer-registry';
     },
     { provide: MessageTypeRegistry, useFactory: () => new MessageTypeRegistry() },
     MelangeEvents,
+    MelangeHealth,
     MelangePublisher,
     MelangeInfrastructure,
     HandlerInvoker,
@@ -39,6 +41,6 @@ import { SerializerRegistry } from './serialization/serializer-registry';
     MessageHandlerExplorer,
     ConsumerOrchestrator,
   ],
-  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents],
+  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents, MelangeHealth],
 })
 export class MelangeModule extends ConfigurableMelangeModule {}

@@ -45,6 +45,10 @@ export class BackendRegistry {
     return this.backends.get(name ?? this.defaultName)?.system ?? name ?? this.defaultName;
   }
 
+  names(): string[] {
+    return [...this.backends.keys()];
+  }
+
   all(): MessagingBackend[] {
     return [...this.backends.values()];
   }

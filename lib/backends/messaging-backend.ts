@@ -72,12 +72,25 @@ export interface ConsumeOptions {
   readonly concurrency: number;
 }
 
+/** What a consumer says about itself, for health checks. */
+export interface ConsumerStatus {
+  readonly state: 'running' | 'stopping' | 'stopped';
+  /** Receiving from the broker fails at the moment (it keeps retrying). */
+  readonly failing: boolean;
+  readonly lastError?: string;
+  /** Epoch ms of the last receive that completed, for pull brokers: a consumer that stops polling is stuck. */
+  readonly lastPollAt?: number;
+  readonly inFlight: number;
+}
+
 export interface ConsumerHandle {
   /**
    * Stop receiving, wait for messages already being handled, and hand back to the broker what was
-   * received but not started. Resolves when that is done.
+   * received but not started. Resolves when that is done. Never call it from one of this
+   * consumer's own handlers: it would wait for itself.
    */
   stop(): Promise<void>;
+  status(): ConsumerStatus;
 }
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
@@ -95,6 +108,8 @@ export interface MessagingBackend {
   send(queue: string, envelope: Envelope, options?: SendOptions): Promise<SendResult>;
   publish(topic: string, envelope: Envelope, options?: SendOptions): Promise<SendResult>;
   consume(queue: string, handler: DeliveryHandler, options: ConsumeOptions): ConsumerHandle;
+  /** Resolves when the broker answers; rejects with the reason when it does not. */
+  checkHealth(): Promise<void>;
   /** Release connections. Called after every consumer has stopped. */
   close(): Promise<void>;
 }

@@ -53,6 +53,11 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
     }
   }
 
+  /** The consumers started at bootstrap, with their queue and backend, for health checks. */
+  consumers(): { queue: string; backend: string; handle: ConsumerHandle }[] {
+    return this.running.map(({ table, handle }) => ({ queue: table.queue, backend: table.backend, handle }));
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     const running = this.running;
     this.running = [];

@@ -211,6 +211,10 @@ class SpyingBackend implements MessagingBackend {
     return this.inner.consume(queue, (delivery) => handler(this.observed(delivery)), options);
   }
 
+  checkHealth(): Promise<void> {
+    return this.inner.checkHealth();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

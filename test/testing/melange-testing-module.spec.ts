@@ -47,6 +47,7 @@ class UnreachableBackend implements MessagingBackend {
   send = async () => this.fail();
   publish = async () => this.fail();
   consume = () => this.fail();
+  checkHealth = async () => this.fail();
   close = async () => this.fail();
 }
 

@@ -54,6 +54,7 @@ export class InMemoryBackend implements MessagingBackend {
   consume(queueName: string, handler: DeliveryHandler, options: ConsumeOptions): ConsumerHandle {
     const queue = this.queue(queueName);
     const running = new Set<Promise<void>>();
+    let state: 'running' | 'stopping' | 'stopped' = 'running';
     const remove = queue.addReceiver({
       capacity: () => options.concurrency - running.size,
       receive: (delivery: Delivery) => {
@@ -68,11 +69,17 @@ export class InMemoryBackend implements MessagingBackend {
     });
     return {
       stop: async () => {
+        if (state === 'running') state = 'stopping';
         remove();
         await Promise.all(running);
+        state = 'stopped';
       },
+      status: () => ({ state, failing: false, inFlight: running.size }),
     };
   }
+
+  /** Always reachable: it lives in this process. */
+  async checkHealth(): Promise<void> {}
 
   async close(): Promise<void> {
     for (const queue of this.queues.values()) queue.close();

@@ -1,5 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import {
+  ListQueuesCommand,
   SQSClient,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -182,7 +183,13 @@ export class SqsBackend implements MessagingBackend {
         await consumer.stop();
         this.consumers.delete(consumer);
       },
+      status: () => consumer.status(),
     };
+  }
+
+  /** One cheap request (ListQueues, one result) on the sending client, given 5 s. */
+  async checkHealth(): Promise<void> {
+    await this.sqs.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(5000) });
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
-import type { ConsumerHandle, Delivery, DeliveryHandler } from '../messaging-backend';
+import type { ConsumerHandle, ConsumerStatus, Delivery, DeliveryHandler } from '../messaging-backend';
 import type { Envelope } from '../../messages/envelope';
 import { AcknowledgeFailedError } from '../../errors';
 import { RequestBatcher, type EntryOutcome } from './request-batcher';
@@ -67,6 +67,10 @@ export class SqsConsumer implements ConsumerHandle {
   private readonly pollers: Promise<void>[] = [];
   private readonly deletes: RequestBatcher<PendingDelete, void>;
   private wakeSleepers: () => void = () => undefined;
+  private state: ConsumerStatus['state'] = 'running';
+  private lastPollAt: number | undefined;
+  /** Set while receiving fails, cleared by the next receive that works. */
+  private receiveError: string | undefined;
   private readonly sleepOver: Promise<void>;
 
   constructor(private readonly deps: SqsConsumerDependencies) {
@@ -88,12 +92,23 @@ export class SqsConsumer implements ConsumerHandle {
   }
 
   stop(): Promise<void> {
-    this.stopped ??= this.drain();
+    this.stopped ??= this.drain().finally(() => (this.state = 'stopped'));
     return this.stopped;
+  }
+
+  status(): ConsumerStatus {
+    return {
+      state: this.state,
+      failing: this.receiveError !== undefined,
+      lastError: this.receiveError,
+      lastPollAt: this.lastPollAt,
+      inFlight: this.used,
+    };
   }
 
   private async drain(): Promise<void> {
     this.stopping = true;
+    this.state = 'stopping';
     this.wakeSleepers();
     if (this.deps.settings.abortPollsOnStop) {
       this.abort.abort();
@@ -164,6 +179,8 @@ export class SqsConsumer implements ConsumerHandle {
         );
         messages = response.Messages ?? [];
         backoff = this.deps.settings.pollErrorBackoffMs;
+        this.lastPollAt = Date.now();
+        this.receiveError = undefined;
         if (failures > 0) {
           this.deps.logger.log(`queue=${this.queue}: receiving works again after ${failures} failed attempt(s)`, 'SqsBackend');
           failures = 0;
@@ -182,6 +199,7 @@ export class SqsConsumer implements ConsumerHandle {
           );
         }
         failures++;
+        this.receiveError = describe(error);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_POLL_BACKOFF_MS);
         continue;

@@ -1,0 +1,1 @@
+export { MelangeHealthIndicator } from './melange-health.indicator';

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { BackendRegistry } from '../backends/backend-registry';
+import type { ConsumerStatus } from '../backends/messaging-backend';
+import { ConsumerOrchestrator } from '../consuming/consumer-orchestrator';
+
+export interface HealthOptions {
+  /**
+   * A pull consumer that has completed no receive for this long is reported stuck. Long polls
+   * return at least every 20 s, so the default of 2 minutes leaves room. Default 120 000 ms.
+   */
+  readonly stuckAfterMs?: number;
+}
+
+export interface BackendHealth {
+  readonly up: boolean;
+  readonly error?: string;
+}
+
+export interface ConsumerHealth extends ConsumerStatus {
+  readonly up: boolean;
+  readonly backend: string;
+  /** Why it is down, when it is. */
+  readonly reason?: string;
+}
+
+export interface MelangeHealthReport {
+  readonly healthy: boolean;
+  readonly backends: Readonly<Record<string, BackendHealth>>;
+  /** By queue name. */
+  readonly consumers: Readonly<Record<string, ConsumerHealth>>;
+}
+
+const DEFAULT_STUCK_AFTER_MS = 120_000;
+
+/**
+ * Whether each backend answers and each consumer is running: not stopped, not failing to
+ * receive, not stuck. `nestjs-melange/health` turns this into a @nestjs/terminus indicator.
+ */
+@Injectable()
+export class MelangeHealth {
+  constructor(
+    private readonly backends: BackendRegistry,
+    private readonly orchestrator: ConsumerOrchestrator,
+  ) {}
+
+  async check(options: HealthOptions = {}): Promise<MelangeHealthReport> {
+    const stuckAfterMs = options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+    const backendEntries = await Promise.all(
+      this.backends.names().map(async (name): Promise<[string, BackendHealth]> => {
+        try {
+          await this.backends.get(name, 'The health check').checkHealth();
+          return [name, { up: true }];
+        } catch (error) {
+          return [name, { up: false, error: error instanceof Error ? error.message : String(error) }];
+        }
+      }),
+    );
+    const consumers: Record<string, ConsumerHealth> = {};
+    for (const { queue, backend, handle } of this.orchestrator.consumers()) {
+      const status = handle.status();
+      const reason = downReason(status, stuckAfterMs);
+      consumers[queue] = { ...status, backend, up: reason === undefined, reason };
+    }
+    const backends = Object.fromEntries(backendEntries);
+    const healthy = backendEntries.every(([, health]) => health.up) && Object.values(consumers).every((health) => health.up);
+    return { healthy, backends, consumers };
+  }
+}
+
+function downReason(status: ConsumerStatus, stuckAfterMs: number): string | undefined {
+  if (status.state !== 'running') return `consumer is ${status.state}`;
+  if (status.failing) return `receiving fails: ${status.lastError ?? 'unknown error'}`;
+  if (status.lastPollAt !== undefined && Date.now() - status.lastPollAt > stuckAfterMs) {
+    return `no receive completed for ${Math.round((Date.now() - status.lastPollAt) / 1000)} s`;
+  }
+  return undefined;
+}

@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import { createServer, type AddressInfo } from 'node:net';
+import { MelangeInfrastructure, MelangeModule, MessageConsumer, OnMessage, SqsBackend, startLocalSqsServer, type LocalSqsServer } from '../../lib';
+import { MelangeHealthIndicator } from '../../lib/health';
+import { CREDENTIALS, REGION, silentLogger } from '../support/sqs';
+
+class Beat {}
+
+@Injectable()
+@MessageConsumer('health-beats')
+class BeatsConsumer {
+  @OnMessage()
+  beat(_: Beat): void {}
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('MelangeHealthIndicator (@nestjs/terminus)', () => {
+  let server: LocalSqsServer;
+  let port: number;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    // A server of its own, since this spec stops it.
+    port = await freePort();
+    server = await startLocalSqsServer({ port });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TerminusModule,
+        MelangeModule.forRoot({
+          backends: {
+            sqs: new SqsBackend({ region: REGION, endpoint: server.endpoint, credentials: CREDENTIALS, waitTimeSeconds: 1, pollErrorBackoffMs: 100, logger: silentLogger }),
+          },
+          infrastructure: { queues: [{ name: 'health-beats' }] },
+        }),
+      ],
+      providers: [BeatsConsumer, MelangeHealthIndicator],
+    }).compile();
+    app = await moduleRef.createNestApplication({ logger: false }).init();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await server.stop();
+  });
+
+  const check = () => app.get(HealthCheckService).check([() => app.get(MelangeHealthIndicator).isHealthy()]);
+
+  it('is up, then down while the server is stopped, then up again when it is back', async () => {
+    const up = await check();
+    expect(up.status).toBe('ok');
+    expect(up.details.melange).toMatchObject({
+      status: 'up',
+      backends: { sqs: { up: true } },
+      consumers: { 'health-beats': { up: true, state: 'running', backend: 'sqs', failing: false } },
+    });
+
+    await server.stop();
+    const down = await waitForStatus(check, 'error');
+    const melange = down.details.melange as { backends: Record<string, { up: boolean; error?: string }>; consumers: Record<string, { up: boolean; reason?: string }> };
+    expect(melange.backends.sqs.up).toBe(false);
+    expect(melange.consumers['health-beats'].up).toBe(false);
+    expect(melange.consumers['health-beats'].reason).toMatch(/^receiving fails: /);
+
+    // A restarted emulator is empty: declare the queue again, as a deploy would.
+    server = await startLocalSqsServer({ port });
+    await app.get(MelangeInfrastructure).declare();
+    const again = await waitForStatus(check, 'ok');
+    expect(again.details.melange).toMatchObject({ status: 'up', consumers: { 'health-beats': { up: true } } });
+  }, 30_000);
+});
+
+/** HealthCheckService throws a 503 carrying the result when something is down. */
+async function waitForStatus(check: () => Promise<{ status: string; details: Record<string, Record<string, unknown>> }>, status: 'ok' | 'error') {
+  let last: { status: string; details: Record<string, Record<string, unknown>> } | undefined;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      last = await check();
+    } catch (error) {
+      last = (error as { response: { status: string; details: Record<string, Record<string, unknown>> } }).response;
+    }
+    if (last.status === status) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`health never became ${status}; last: ${JSON.stringify(last)}`);
+}
