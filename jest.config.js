@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
+  // test/compat/ holds standalone apps run by `npm run test:compat`, not Jest specs.
+  testPathIgnorePatterns: ['/node_modules/', '/test/compat/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
