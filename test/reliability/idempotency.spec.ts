@@ -33,7 +33,7 @@ class ChargesConsumer {
   }
 }
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'; // set by Jest's global setup
 
 function envelope(messageId: string, amount = 10): Envelope {
   return { payload: JSON.stringify({ amount }), manifest: 'Charge', serializerId: 1, messageId, attributes: {} };

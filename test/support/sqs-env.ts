@@ -1,3 +1,3 @@
 /** Where the SQS specs find the server: set by the Jest global setup, or from outside to use another server. */
 export const SQS_ENDPOINT_ENV = 'MELANGE_SQS_ENDPOINT';
-export const SQS_SERVER_GLOBAL = '__melangeLocalSqsServer';
+export const LOCAL_SERVERS_GLOBAL = '__melangeLocalServers';

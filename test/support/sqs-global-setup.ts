@@ -1,17 +1,25 @@
-import { startLocalSqsServer, type LocalSqsServer } from '../../lib/backends/sqs/local-server';
-import { SQS_ENDPOINT_ENV, SQS_SERVER_GLOBAL } from './sqs-env';
+import { startLocalSqsServer } from '../../lib/backends/sqs/local-server';
+import { ensureLocalRedis, REDIS_URL_ENV } from './local-redis';
+import { LOCAL_SERVERS_GLOBAL, SQS_ENDPOINT_ENV } from './sqs-env';
 
 /**
- * One local SQS/SNS server for the whole run. Jest starts its workers after global setup, so the
- * environment variable reaches every spec; specs keep apart by giving their queues unique names.
+ * The servers the specs talk to, once for the whole run: a local SQS/SNS server and Redis. Jest
+ * starts its workers after global setup, so the environment variables reach every spec; specs
+ * keep apart by giving their queues and keys unique names. A variable set from outside (LocalStack,
+ * ElasticMQ, another Redis) is used as is.
  */
 export default async function globalSetup(): Promise<void> {
-  if (process.env[SQS_ENDPOINT_ENV]) {
-    // An endpoint given from outside (LocalStack, ElasticMQ, a server already running) is used as is.
-    return;
+  const stops: Array<() => Promise<void>> = [];
+  if (!process.env[SQS_ENDPOINT_ENV]) {
+    const server = await startLocalSqsServer();
+    process.env[SQS_ENDPOINT_ENV] = server.endpoint;
+    stops.push(() => server.stop());
   }
-  const server = await startLocalSqsServer();
-  process.env[SQS_ENDPOINT_ENV] = server.endpoint;
+  if (!process.env[REDIS_URL_ENV]) {
+    const redis = await ensureLocalRedis();
+    process.env[REDIS_URL_ENV] = redis.url;
+    stops.push(() => redis.stop());
+  }
   // Global setup and teardown run in the same process and share globalThis; Jest offers no other channel.
-  (globalThis as Record<string, unknown>)[SQS_SERVER_GLOBAL] = server satisfies LocalSqsServer;
+  (globalThis as Record<string, unknown>)[LOCAL_SERVERS_GLOBAL] = stops;
 }

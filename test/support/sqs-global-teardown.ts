@@ -1,7 +1,6 @@
-import type { LocalSqsServer } from '../../lib/backends/sqs/local-server';
-import { SQS_SERVER_GLOBAL } from './sqs-env';
+import { LOCAL_SERVERS_GLOBAL } from './sqs-env';
 
 export default async function globalTeardown(): Promise<void> {
-  const server = (globalThis as Record<string, unknown>)[SQS_SERVER_GLOBAL] as LocalSqsServer | undefined;
-  await server?.stop();
+  const stops = ((globalThis as Record<string, unknown>)[LOCAL_SERVERS_GLOBAL] ?? []) as Array<() => Promise<void>>;
+  await Promise.all(stops.map((stop) => stop()));
 }
