@@ -1,0 +1,60 @@
+import type { ConfigService } from '@nestjs/config';
+import { SqsBackend, type InfrastructureOptions, type MelangeModuleOptions } from './melange';
+import { topicsInfrastructure } from './messages';
+import { notificationsInfrastructure } from './notifications/notifications.infrastructure';
+import { ordersInfrastructure } from './orders/orders.infrastructure';
+import { paymentsInfrastructure } from './payments/payments.infrastructure';
+import { AWS_ENDPOINT, booleanSetting, numberSetting, SQS_ENDPOINT_SETTING } from './settings';
+
+/** MelangeModule's options, built from configuration once ConfigModule has loaded it. */
+export function melangeOptions(config: ConfigService): MelangeModuleOptions {
+  return {
+    backends: { sqs: sqsBackend(config) },
+    // Each context declares the queues it consumes and their subscriptions; the topics belong to
+    // the contract. Declared at startup, idempotently: a second start changes nothing.
+    infrastructure: merge(topicsInfrastructure, ordersInfrastructure, paymentsInfrastructure, notificationsInfrastructure),
+    autoCreate: booleanSetting(config, 'MELANGE_AUTO_CREATE', true),
+    consumers: {
+      concurrency: 8,
+      // Ctrl-C waits this long at most for handlers in progress.
+      shutdownTimeoutMs: 10_000,
+      // A failing handler gets 4 deliveries, 0.5 s then 1 s then 2 s apart; then the dead-letter queue.
+      retry: { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 10_000 },
+    },
+  };
+}
+
+function sqsBackend(config: ConfigService): SqsBackend {
+  const endpoint = config.get<string>(SQS_ENDPOINT_SETTING);
+  if (!endpoint) {
+    throw new Error(
+      `${SQS_ENDPOINT_SETTING} is not set: set it to a server's URL (LocalStack: http://localhost:4566) or to ` +
+        `"${AWS_ENDPOINT}" for real AWS; main.ts sets it to the embedded server when it starts one`,
+    );
+  }
+  if (endpoint === AWS_ENDPOINT) {
+    // No endpoint and no credentials: the SDK finds them as it does for any AWS app (AWS_REGION,
+    // AWS_PROFILE, SSO, an instance or task role...). 20 s long polls make the fewest billed requests.
+    return new SqsBackend({ region: config.get<string>('AWS_REGION'), waitTimeSeconds: numberSetting(config, 'MELANGE_SQS_WAIT_SECONDS', 20) });
+  }
+  return new SqsBackend({
+    endpoint,
+    region: config.get<string>('AWS_REGION') ?? 'us-east-1',
+    // Local servers accept any credentials; static ones keep the SDK from looking for real ones.
+    credentials: {
+      accessKeyId: config.get<string>('AWS_ACCESS_KEY_ID') ?? 'test',
+      secretAccessKey: config.get<string>('AWS_SECRET_ACCESS_KEY') ?? 'test',
+    },
+    // Shutdown waits for the long polls in progress: short ones keep Ctrl-C quick, and empty
+    // receives cost nothing on a local server.
+    waitTimeSeconds: numberSetting(config, 'MELANGE_SQS_WAIT_SECONDS', 1),
+  });
+}
+
+function merge(...parts: InfrastructureOptions[]): InfrastructureOptions {
+  return {
+    queues: parts.flatMap((part) => part.queues ?? []),
+    topics: parts.flatMap((part) => part.topics ?? []),
+    subscriptions: parts.flatMap((part) => part.subscriptions ?? []),
+  };
+}
