@@ -9,7 +9,7 @@ export {
   type OnBackend,
   type RetryOptions,
 } from './melange.options';
-export { MelangeInfrastructure } from './melange-infrastructure';
+export { InfrastructureDeclarationError, MelangeInfrastructure } from './melange-infrastructure';
 export {
   AcknowledgeFailedError,
   DestinationNotFoundError,

@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BackendRegistry } from './backends/backend-registry';
+import { MelangeError } from './errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
+
+export class InfrastructureDeclarationError extends MelangeError {
+  constructor(what: string, backend: string, cause: unknown) {
+    super(`Declaring ${what} on backend "${backend}" failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.cause = cause;
+  }
+}
 
 /**
  * Declares the queues, topics and subscriptions of MelangeModule's `infrastructure` option.
@@ -16,13 +24,32 @@ export class MelangeInfrastructure {
 
   async declare(): Promise<void> {
     const { queues = [], topics = [], subscriptions = [] } = this.options.infrastructure ?? {};
-    // Dead-letter queues first, since a queue's redrive policy names its dead-letter queue.
+    // Dead-letter queues first, since a queue's redrive policy names its dead-letter queue; topics
+    // before the subscriptions that name them.
     const ordered = [...queues].sort((a, b) => Number(Boolean(a.deadLetterQueue)) - Number(Boolean(b.deadLetterQueue)));
-    for (const queue of ordered) await this.backends.get(queue.backend, `Queue "${queue.name}"`).declareQueue(queue);
-    for (const topic of topics) await this.backends.get(topic.backend, `Topic "${topic.name}"`).declareTopic(topic);
+    for (const queue of ordered) {
+      await this.on(queue.backend, `queue "${queue.name}"`, (backend) => backend.declareQueue(queue));
+    }
+    for (const topic of topics) {
+      await this.on(topic.backend, `topic "${topic.name}"`, (backend) => backend.declareTopic(topic));
+    }
     for (const subscription of subscriptions) {
-      const usedBy = `Subscription of "${subscription.queue}" to "${subscription.topic}"`;
-      await this.backends.get(subscription.backend, usedBy).declareSubscription(subscription);
+      const what = `the subscription of queue "${subscription.queue}" to topic "${subscription.topic}"`;
+      await this.on(subscription.backend, what, (backend) => backend.declareSubscription(subscription));
+    }
+  }
+
+  private async on(
+    name: string | undefined,
+    what: string,
+    declare: (backend: ReturnType<BackendRegistry['get']>) => Promise<void>,
+  ): Promise<void> {
+    const backendName = name ?? this.backends.defaultName;
+    const backend = this.backends.get(backendName, what[0].toUpperCase() + what.slice(1));
+    try {
+      await declare(backend);
+    } catch (error) {
+      throw new InfrastructureDeclarationError(what, backendName, error);
     }
   }
 }

@@ -3,6 +3,7 @@ import { ContextIdFactory, ExternalContextCreator, ModuleRef } from '@nestjs/cor
 import { Injector } from '@nestjs/core/injector/injector';
 import type { ContextId } from '@nestjs/core/injector/instance-wrapper';
 import type { HandlerBinding } from './dispatch-table';
+import { HandlerExceptionFilters } from './handler-exception-filters';
 import type { MessageContext } from './message-context';
 import { MELANGE_ARGS_METADATA, MELANGE_CONTEXT_TYPE, melangeParamsFactory } from './param.decorators';
 
@@ -11,7 +12,7 @@ type Method = (...args: unknown[]) => unknown;
 
 /**
  * Calls a handler method the way Nest calls a controller method: through guards, interceptors,
- * pipes and exception filters, in an ExecutionContext of type `'melange'`. Providers whose
+ * pipes and the handler's exception filters, in an ExecutionContext of type `'melange'`. Providers whose
  * dependency tree is not static get a fresh instance per message, with the `MessageContext` as
  * their `REQUEST`.
  */
@@ -48,7 +49,7 @@ export class HandlerInvoker {
   }
 
   private create(handler: HandlerBinding, instance: object, contextId?: ContextId): Handler {
-    return this.contextCreator.create(
+    const guarded = this.contextCreator.create(
       instance,
       lookedUpAtCallTime(instance, handler.methodName),
       handler.methodName,
@@ -56,9 +57,11 @@ export class HandlerInvoker {
       melangeParamsFactory,
       contextId,
       contextId ? handler.provider.id : undefined,
-      undefined,
+      { guards: true, interceptors: true, filters: false },
       MELANGE_CONTEXT_TYPE,
     ) as Handler;
+    const filters = HandlerExceptionFilters.of(instance, handler.methodName, this.moduleRef);
+    return (message, context) => filters.run(() => guarded(message, context), [message, context]);
   }
 }
 

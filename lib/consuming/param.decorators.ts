@@ -18,6 +18,9 @@ enum MelangeParam {
   Payload = 3,
   Attributes = 100,
   Context = 101,
+  // The payload of a handler without parameter decorators: 'custom' to pipes, so an app-wide
+  // ValidationPipe set up for HTTP bodies (whitelist, forbidNonWhitelisted) leaves it alone.
+  ImplicitPayload = 102,
 }
 
 type ParamPipe = Type<PipeTransform> | PipeTransform;
@@ -54,7 +57,7 @@ export function contextParam(): ParameterDecorator {
 export function applyDefaultParams(type: Type<unknown>, methodName: string): void {
   if (Reflect.getMetadata(MELANGE_ARGS_METADATA, type, methodName)) return;
   const prototype = type.prototype as object;
-  Payload()(prototype, methodName, 0);
+  paramDecorator(MelangeParam.ImplicitPayload)(prototype, methodName, 0);
   contextParam()(prototype, methodName, 1);
 }
 
@@ -63,6 +66,7 @@ export const melangeParamsFactory: ParamsFactory = {
     const [message, context] = args;
     switch (kind as MelangeParam) {
       case MelangeParam.Payload:
+      case MelangeParam.ImplicitPayload:
         return message;
       case MelangeParam.Attributes:
         return typeof data === 'string' ? context.attributes[data] : context.attributes;

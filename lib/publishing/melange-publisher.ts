@@ -61,7 +61,18 @@ export class MelangePublisher {
     );
   }
 
-  async publish(message: object, destination?: MessageDestination, options: PublishOptions = {}): Promise<PublishResult> {
+  /** To `destination`, or to the class's default destination when none is given. */
+  publish(message: object, destination?: MessageDestination, options?: PublishOptions): Promise<PublishResult>;
+  /** To the class's default destination, with options. */
+  publish(message: object, options: PublishOptions): Promise<PublishResult>;
+  async publish(
+    message: object,
+    destinationOrOptions?: MessageDestination | PublishOptions,
+    maybeOptions: PublishOptions = {},
+  ): Promise<PublishResult> {
+    const [destination, options] = isDestination(destinationOrOptions)
+      ? [destinationOrOptions, maybeOptions]
+      : [undefined, destinationOrOptions ?? maybeOptions];
     const type = message.constructor as Type<unknown>;
     const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
     if (!target) throw new NoDestinationError(type);
@@ -119,6 +130,10 @@ export class MelangePublisher {
       attributes: options.attributes ?? {},
     };
   }
+}
+
+function isDestination(value: MessageDestination | PublishOptions | undefined): value is MessageDestination {
+  return value !== undefined && ('queue' in value || 'topic' in value);
 }
 
 function describe(error: unknown): string {

@@ -44,8 +44,10 @@ describe('default destinations', () => {
 
     await publisher.publish(new LabelPrinted('l1'));
     await publisher.publish(new LabelPrinted('l2'), { queue: 'elsewhere' });
+    await publisher.publish(new LabelPrinted('l3'), { attributes: { printer: 'p7' } });
 
-    expect(backend.waitingIn('printing').map((e) => JSON.parse(e.payload))).toEqual([{ labelId: 'l1' }]);
+    expect(backend.waitingIn('printing').map((e) => JSON.parse(e.payload))).toEqual([{ labelId: 'l1' }, { labelId: 'l3' }]);
+    expect(backend.waitingIn('printing')[1].attributes).toEqual({ printer: 'p7' });
     expect(backend.waitingIn('elsewhere').map((e) => JSON.parse(e.payload))).toEqual([{ labelId: 'l2' }]);
     expect(backend.waitingIn('labels')).toEqual([]);
     await app.close();

@@ -77,6 +77,9 @@ describe('what becomes of a message that fails', () => {
       'ChargesConsumer.charge failed on attempt 3: card declined (attempt 3) (no attempts left of 3)',
     );
     expect(app.get(ChargesConsumer).attempts.items).toEqual([1, 2, 3]);
+    // One line per outcome, each naming the message: no stack-only lines from Nest's default filter.
+    expect(logger.messages('warn')).toHaveLength(2);
+    expect(logger.messages('error')).toEqual([expect.stringMatching(new RegExp(`^Message ${messageId} .* moved to the dead-letter queue`))]);
   });
 
   it.each([

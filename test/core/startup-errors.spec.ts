@@ -4,6 +4,8 @@ import { Test } from '@nestjs/testing';
 import {
   DuplicateHandlerError,
   HandlerWithoutQueueError,
+  InfrastructureDeclarationError,
+  InMemoryBackend,
   JsonSerializer,
   MelangeModule,
   MessageConsumer,
@@ -87,6 +89,19 @@ describe('wiring mistakes fail app.init() with a clear error', () => {
 
     await expect(failure).rejects.toThrow(NoSerializerError);
     await expect(failure).rejects.toThrow('No serializer for message class OrderPlaced');
+  });
+
+  it('infrastructure the broker refuses, naming what was being declared', async () => {
+    const refusing = Object.assign(new InMemoryBackend(), {
+      declareQueue: async () => {
+        throw new Error('AccessDenied: not allowed to sqs:CreateQueue');
+      },
+    });
+
+    const failure = boot([], { backends: { sqs: refusing }, infrastructure: { queues: [{ name: 'orders' }] } });
+
+    await expect(failure).rejects.toThrow(InfrastructureDeclarationError);
+    await expect(failure).rejects.toThrow('Declaring queue "orders" on backend "sqs" failed: AccessDenied: not allowed to sqs:CreateQueue');
   });
 
   it('a handler whose message type cannot be inferred', async () => {

@@ -14,6 +14,7 @@ import {
   type NestInterceptor,
   type PipeTransform,
 } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { tap, type Observable } from 'rxjs';
 import {
@@ -94,6 +95,42 @@ class GreetingsConsumer {
   }
 }
 
+class DeclinedError extends Error {}
+
+/** Decides that a declined card is final: the message is settled, not retried. */
+@Catch(DeclinedError)
+class DeclinedIsFinalFilter implements ExceptionFilter {
+  constructor(private readonly log: FilterLog) {}
+
+  catch(exception: DeclinedError, host: ArgumentsHost): void {
+    const [, context] = host.getArgs<[unknown, MessageContext]>();
+    this.log.seen.record(`settled ${context.queue}: ${exception.message}`);
+  }
+}
+
+/** An application-wide filter, as HTTP apps have: message handlers must not reach it. */
+@Catch()
+class GlobalHttpFilter implements ExceptionFilter {
+  constructor(private readonly log: FilterLog) {}
+
+  catch(exception: Error): void {
+    this.log.seen.record(`global: ${exception.message}`);
+  }
+}
+
+@Injectable()
+@MessageConsumer('forgiving')
+class ForgivingConsumer {
+  readonly attempts = new Recorder<number>();
+
+  @OnMessage()
+  @UseFilters(DeclinedIsFinalFilter)
+  charge(_: Greeting, context: MessageContext): void {
+    this.attempts.record(context.receiveCount);
+    throw new DeclinedError('card declined');
+  }
+}
+
 @Injectable()
 @MessageConsumer('filtered')
 @UseFilters(RecordingFilter)
@@ -118,7 +155,7 @@ describe('guards, interceptors, pipes, filters and parameter decorators on @OnMe
           consumers: { retry: { maxAttempts: 2, initialDelayMs: 5, maxDelayMs: 10 } },
         }),
       ],
-      providers: [GreetingsConsumer, FilteredConsumer, TimingInterceptor, FilterLog],
+      providers: [GreetingsConsumer, FilteredConsumer, ForgivingConsumer, TimingInterceptor, FilterLog, { provide: APP_FILTER, useClass: GlobalHttpFilter }],
     }).compile();
     app = await moduleRef.createNestApplication({ logger: false }).init();
   });
@@ -154,6 +191,18 @@ describe('guards, interceptors, pipes, filters and parameter decorators on @OnMe
       'GreetingsConsumer.greet failed on attempt 1: Forbidden resource (not retryable)',
     );
     expect(app.get(GreetingsConsumer).seen.items.some((line) => line.startsWith('HIDDEN'))).toBe(false);
+  });
+
+  it('settles a message as handled when a filter returns, and keeps app-wide HTTP filters out', async () => {
+    await app.get(MelangePublisher).publish(new Greeting('pay'), { queue: 'forgiving' });
+
+    await app.get(FilterLog).seen.waitFor(1);
+    await sleep(30);
+    expect(app.get(ForgivingConsumer).attempts.items).toEqual([1]);
+    expect(backend.waitingIn('forgiving')).toEqual([]);
+    expect(backend.inFlightIn('forgiving')).toBe(0);
+    expect(app.get(FilterLog).seen.items).toEqual(['settled forgiving: card declined']);
+    app.get(FilterLog).seen.items.length = 0;
   });
 
   it('shows handler errors to exception filters, which may rethrow to keep the retry policy', async () => {

@@ -66,3 +66,43 @@ describe('class-validator on message payloads', () => {
     ]);
   });
 });
+
+/** No class-validator decorators: a whitelisting pipe would strip every field. */
+class NoteAdded {
+  text!: string;
+}
+
+@Injectable()
+@MessageConsumer('notes')
+class UndecoratedConsumer {
+  readonly added = new Recorder<NoteAdded>();
+
+  @OnMessage()
+  add(note: NoteAdded): void {
+    this.added.record(note);
+  }
+}
+
+describe('an app-wide ValidationPipe set up for HTTP', () => {
+  it('validates payloads marked @Payload() and leaves undecorated handlers alone', async () => {
+    const backend = new InMemoryBackend();
+    const moduleRef = await Test.createTestingModule({
+      imports: [MelangeModule.forRoot({ backends: { default: backend }, infrastructure: { queues: [{ name: 'accounts', deadLetterQueue: 'accounts-dlq' }] } })],
+      providers: [AccountsConsumer, UndecoratedConsumer],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
+    await app.init();
+
+    const note = Object.assign(new NoteAdded(), { text: 'hello' });
+    await app.get(MelangePublisher).publish(note, { queue: 'notes' });
+    await app.get(MelangePublisher).publish(Object.assign(new AccountOpened(), { owner: 'Al', deposit: 1 }), { queue: 'accounts' });
+    const [received] = await app.get(UndecoratedConsumer).added.waitFor(1);
+    await sleep(20);
+
+    expect(received).toBeInstanceOf(NoteAdded);
+    expect(received).toEqual(note);
+    expect(backend.waitingIn('accounts-dlq')).toHaveLength(1);
+    await app.close();
+  });
+});

@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendFailedError } from '../../lib/errors';
-import { BackendFactory, RequestLog, envelope, plainSqs, receivePlain, uniqueName } from '../support/sqs';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { BackendFactory, RequestLog, envelope, plainSns, plainSqs, receivePlain, uniqueName } from '../support/sqs';
 
 /** Requests are counted by middleware on real SDK clients talking to the local server; nothing is mocked. */
 describe('send batching', () => {
@@ -104,6 +105,10 @@ describe('send batching', () => {
     const queue = uniqueName('batch-cache');
     const topic = uniqueName('batch-cache-topic');
     await backend.declareQueue({ name: queue });
+    // Created behind the backend's back, so that it has to look the topic up.
+    const sns = plainSns();
+    await sns.send(new CreateTopicCommand({ Name: topic }));
+    sns.destroy();
     log.clear();
 
     for (let index = 0; index < 5; index++) {
@@ -112,7 +117,8 @@ describe('send batching', () => {
     }
 
     expect(log.count('GetQueueUrl')).toBe(1);
-    expect(log.count('CreateTopic')).toBe(1);
+    expect(log.count('ListTopics')).toBe(1);
+    expect(log.count('CreateTopic')).toBe(0);
     expect(log.count('SendMessage')).toBe(5);
     expect(log.count('Publish')).toBe(5);
   });

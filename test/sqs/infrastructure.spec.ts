@@ -219,6 +219,7 @@ describe('infrastructure declaration', () => {
     const topics = [uniqueName('infra-race-a'), uniqueName('infra-race-b'), uniqueName('infra-race-c')];
     await backend.declareQueue({ name: queue });
 
+    await Promise.all(topics.map((topic) => backend.declareTopic({ name: topic })));
     await Promise.all(topics.map((topic) => backend.declareSubscription({ topic, queue })));
 
     expect(JSON.parse((await queueAttributes(sqs, queue)).Policy ?? '{}').Statement).toHaveLength(3);
@@ -237,7 +238,9 @@ describe('infrastructure declaration', () => {
     await expect(
       backend.declareSubscription({ topic: uniqueName('t'), queue: standard, manifests: [] }),
     ).rejects.toThrow(/"manifests" is empty/);
-    await expect(backend.declareSubscription({ topic: uniqueName('t'), queue: uniqueName('missing') })).rejects.toThrow(
+    const topic = uniqueName('t');
+    await backend.declareTopic({ name: topic });
+    await expect(backend.declareSubscription({ topic, queue: uniqueName('missing') })).rejects.toThrow(
       /does not exist on the broker: declare the queue/,
     );
   });

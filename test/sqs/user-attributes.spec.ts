@@ -32,6 +32,7 @@ describe('user attributes', () => {
     const wrapped = uniqueName('attributes-wrapped');
     await backend.declareQueue({ name: raw });
     await backend.declareQueue({ name: wrapped });
+    await backend.declareTopic({ name: topic });
     await backend.declareSubscription({ topic, queue: raw, rawDelivery: true });
     await backend.declareSubscription({ topic, queue: wrapped });
     const rawRecorder = new DeliveryRecorder();

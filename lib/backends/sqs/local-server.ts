@@ -49,7 +49,9 @@ process.stdin.on('end', shutdown);
 process.stdin.on('error', shutdown);
 process.stdin.resume();
 process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+// Ctrl-C in a terminal reaches the whole process group: the parent drains its consumers first and
+// then stops this server, so this one must not stop on SIGINT by itself.
+process.on('SIGINT', () => undefined);
 `;
 
 interface ChildReport {

@@ -342,7 +342,7 @@ export class SqsBackend implements MessagingBackend {
         failure?.Code ?? 'MissingResult',
         failure?.Message ?? 'the broker reported neither success nor failure for this entry',
       );
-      this.logger.error(`destination=${destination} message=${entry.envelope.messageId}: ${error.message}`, undefined, 'SqsBackend');
+      this.logger.error(`destination=${destination} message=${entry.envelope.messageId}: ${error.message}`);
       return { ok: false, error };
     });
   }
@@ -355,10 +355,7 @@ export class SqsBackend implements MessagingBackend {
     const code = error instanceof Error ? error.name : 'Error';
     const detail = error instanceof Error ? error.message : String(error);
     this.logger.error(
-      `destination=${destination}: a request carrying ${entries.length} message(s) failed: ${describe(error)}`,
-      undefined,
-      'SqsBackend',
-    );
+      `destination=${destination}: a request carrying ${entries.length} message(s) failed: ${describe(error)}`);
     return entries.map((entry) => ({
       ok: false,
       error: new SendFailedError(destination, entry.envelope.messageId, code, detail),

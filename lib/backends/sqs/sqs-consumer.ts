@@ -182,7 +182,7 @@ export class SqsConsumer implements ConsumerHandle {
         this.lastPollAt = Date.now();
         this.receiveError = undefined;
         if (failures > 0) {
-          this.deps.logger.log(`queue=${this.queue}: receiving works again after ${failures} failed attempt(s)`, 'SqsBackend');
+          this.deps.logger.log(`queue=${this.queue}: receiving works again after ${failures} failed attempt(s)`);
           failures = 0;
         }
       } catch (error) {
@@ -193,10 +193,7 @@ export class SqsConsumer implements ConsumerHandle {
         if (failures === 0) {
           this.deps.logger.error(
             `queue=${this.queue}: receiving failed, retrying with backoff from ${backoff} ms up to ${MAX_POLL_BACKOFF_MS} ms ` +
-              `(logged again when it recovers): ${describe(error)}`,
-            undefined,
-            'SqsBackend',
-          );
+              `(logged again when it recovers): ${describe(error)}`);
         }
         failures++;
         this.receiveError = describe(error);
@@ -278,19 +275,14 @@ export class SqsConsumer implements ConsumerHandle {
     } catch (error) {
       this.deps.logger.error(
         `queue=${this.queue} message=${decoded.envelope.messageId}: handler failed, ` +
-          `the message comes back after its visibility timeout: ${describe(error)}`,
-        undefined,
-        'SqsBackend',
-      );
+          `the message comes back after its visibility timeout: ${describe(error)}`);
     }
     heartbeat.stop();
     const taken = outcome();
     if (taken === 'none') {
       this.deps.logger.warn(
         `queue=${this.queue} message=${decoded.envelope.messageId}: no ack, retry or dead-letter was taken; ` +
-          'the message comes back after its visibility timeout',
-        'SqsBackend',
-      );
+          'the message comes back after its visibility timeout');
     }
     return taken;
   }
@@ -311,9 +303,7 @@ export class SqsConsumer implements ConsumerHandle {
         warned = true;
         this.deps.logger.warn(
           `queue=${this.queue} message=${messageId}: could not extend its visibility while the handler runs; ` +
-            `it may be delivered again before the handler ends: ${describe(error)}`,
-          'SqsBackend',
-        );
+            `it may be delivered again before the handler ends: ${describe(error)}`);
       });
     }, (seconds * 1000) / 2);
     timer.unref();
@@ -331,9 +321,7 @@ export class SqsConsumer implements ConsumerHandle {
       onDecision();
       if (decision !== 'none') {
         this.deps.logger.warn(
-          `queue=${this.queue} message=${envelope.messageId}: ${next} ignored, the message was already given ${decision}`,
-          'SqsBackend',
-        );
+          `queue=${this.queue} message=${envelope.messageId}: ${next} ignored, the message was already given ${decision}`);
         return false;
       }
       decision = next;
@@ -381,17 +369,14 @@ export class SqsConsumer implements ConsumerHandle {
     const why = `cannot be decoded: ${reason}`;
     try {
       if (info.deadLetterTargetArn) {
-        this.deps.logger.error(`queue=${this.queue} message=${messageId}: ${why}; moving it to the dead-letter queue`, undefined, 'SqsBackend');
+        this.deps.logger.error(`queue=${this.queue} message=${messageId}: ${why}; moving it to the dead-letter queue`);
         await this.moveToDeadLetterQueue(info, message, messageId, why);
         return 'dead-letter';
       }
       this.deps.logger.error(
-        `queue=${this.queue} message=${messageId}: ${why}; the queue has no dead-letter queue, so it stays and comes back after its visibility timeout`,
-        undefined,
-        'SqsBackend',
-      );
+        `queue=${this.queue} message=${messageId}: ${why}; the queue has no dead-letter queue, so it stays and comes back after its visibility timeout`);
     } catch (error) {
-      this.deps.logger.error(`queue=${this.queue} message=${messageId}: dead-lettering failed: ${describe(error)}`, undefined, 'SqsBackend');
+      this.deps.logger.error(`queue=${this.queue} message=${messageId}: dead-lettering failed: ${describe(error)}`);
     }
     return 'none';
   }
@@ -425,9 +410,7 @@ export class SqsConsumer implements ConsumerHandle {
       }),
     );
     this.deps.logger.warn(
-      `queue=${this.queue} message=${messageId}: moved to dead-letter queue ${target.name}: ${reason}`,
-      'SqsBackend',
-    );
+      `queue=${this.queue} message=${messageId}: moved to dead-letter queue ${target.name}: ${reason}`);
     await this.deletes.add({ receiptHandle: message.ReceiptHandle ?? '', messageId }, 0);
   }
 
@@ -448,15 +431,11 @@ export class SqsConsumer implements ConsumerHandle {
         for (const failed of response.Failed ?? []) {
           this.deps.logger.warn(
             `queue=${this.queue} message=${chunk[Number(failed.Id)]?.MessageId}: could not be released, ` +
-              `it comes back after its visibility timeout: ${failed.Code} ${failed.Message ?? ''}`,
-            'SqsBackend',
-          );
+              `it comes back after its visibility timeout: ${failed.Code} ${failed.Message ?? ''}`);
         }
       } catch (error) {
         this.deps.logger.warn(
-          `queue=${this.queue}: releasing ${chunk.length} unstarted message(s) failed, they come back after their visibility timeout: ${describe(error)}`,
-          'SqsBackend',
-        );
+          `queue=${this.queue}: releasing ${chunk.length} unstarted message(s) failed, they come back after their visibility timeout: ${describe(error)}`);
       }
     }
   }

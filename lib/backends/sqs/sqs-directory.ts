@@ -115,8 +115,9 @@ export class SqsDirectory {
   }
 
   /**
-   * An ARN is used as given. A name is resolved with CreateTopic, which AWS documents as idempotent
-   * and which is the only way to get an ARN from a name without the account id; it runs once per topic.
+   * An ARN is used as given. A name is looked up with ListTopics, once per topic: never created
+   * here, so publishing needs no sns:CreateTopic permission and a misspelt name fails instead of
+   * creating a topic nobody subscribes to. Declared topics are known without a lookup.
    */
   topic(nameOrArn: string): Promise<TopicInfo> {
     let info = this.topics.get(nameOrArn);
@@ -181,9 +182,13 @@ export class SqsDirectory {
 
   private async lookUpTopic(nameOrArn: string): Promise<TopicInfo> {
     const fifo = nameOrArn.endsWith('.fifo');
-    const arn = nameOrArn.startsWith('arn:')
-      ? nameOrArn
-      : await this.createOrFindTopic(nameOrArn, fifo ? { FifoTopic: 'true' } : undefined);
+    const arn = nameOrArn.startsWith('arn:') ? nameOrArn : await this.findTopicArn(nameOrArn);
+    if (arn === undefined) {
+      throw new DestinationNotFoundError(
+        nameOrArn,
+        'no topic has this name: declare it (autoCreate, or declareTopic in a setup script), create it on the broker, or publish to its ARN',
+      );
+    }
     let contentBasedDeduplication = false;
     if (fifo) {
       // Only FIFO topics need it: it decides whether a send without a deduplication id gets one.
