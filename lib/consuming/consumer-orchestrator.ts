@@ -73,7 +73,7 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
     if (outcome === 'timeout') {
       this.logger.warn(
         `Handlers still running after ${timeoutMs} ms of shutdown on ${running.map(({ table }) => `"${table.queue}"`).join(', ')}; ` +
-          `closing anyway. Their messages will be delivered again after their visibility timeout.`,
+          `closing anyway. Messages they do not settle before the process ends are delivered again after their visibility timeout.`,
       );
     }
   }

@@ -189,8 +189,8 @@ export class MessageDispatcher {
     try {
       await action();
     } catch (error) {
-      // The broker will deliver the message again when its visibility timeout ends.
-      this.logger.error(`${where(delivery)} could not be acknowledged to the broker: ${describe(error)}`);
+      // Not lost: the broker delivers it again when its visibility timeout ends.
+      this.logger.warn(`${where(delivery)} could not be acknowledged to the broker; it will be delivered again: ${describe(error)}`);
     }
   }
 

@@ -38,6 +38,10 @@ import {
   type WireAttributes,
 } from './sqs-wire-format';
 
+const CONNECT_TIMEOUT_MS = 3_000;
+const REQUEST_SOCKET_TIMEOUT_MS = 10_000;
+const POLL_SOCKET_MARGIN_SECONDS = 5;
+
 /** One message waiting for its batch request. */
 interface OutgoingEntry {
   readonly envelope: Envelope;
@@ -80,13 +84,19 @@ export class SqsBackend implements MessagingBackend {
       this.ownClients.push(client);
       return client;
     };
+    // The SDK's default socket timeout is 15 minutes: on a network that drops packets silently, a
+    // request would hang that long, and the consumer with it. A long poll may be quiet for its
+    // wait time, so its client allows that plus a margin.
+    const timeouts = (socketTimeout: number) => ({ requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout } });
     // Separate clients mean separate connection pools: a send never waits for a socket that a
     // 20-second long poll is holding.
-    this.sqs = options.clients?.sqs ?? own(new SQSClient(base));
-    this.polling = options.clients?.polling ?? own(new SQSClient(base));
+    this.sqs = options.clients?.sqs ?? own(new SQSClient({ ...base, ...timeouts(REQUEST_SOCKET_TIMEOUT_MS) }));
+    this.polling =
+      options.clients?.polling ??
+      own(new SQSClient({ ...base, ...timeouts((this.settings.waitTimeSeconds + POLL_SOCKET_MARGIN_SECONDS) * 1000) }));
     this.sns =
       options.clients?.sns ??
-      own(new SNSClient({ ...base, endpoint: options.snsEndpoint ?? options.endpoint }));
+      own(new SNSClient({ ...base, endpoint: options.snsEndpoint ?? options.endpoint, ...timeouts(REQUEST_SOCKET_TIMEOUT_MS) }));
     this.directory = new SqsDirectory(this.sqs, this.sns);
     this.infrastructure = new SqsInfrastructure(this.sqs, this.sns, this.directory, this.settings.maxReceiveCount);
   }
@@ -192,8 +202,13 @@ export class SqsBackend implements MessagingBackend {
     await this.sqs.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(5000) });
   }
 
+  /**
+   * Consumers still here were not stopped in time (the module's shutdown timeout ran out): they are
+   * abandoned rather than awaited, so a handler that never returns cannot hold the process. Their
+   * messages come back after the visibility timeout.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    await Promise.all([...this.consumers].map((consumer) => consumer.abandon()));
     this.consumers.clear();
     await Promise.all([...this.batchers.values()].map((batcher) => batcher.drain()));
     for (const client of this.ownClients.splice(0)) {

@@ -68,6 +68,8 @@ export class SqsConsumer implements ConsumerHandle {
   private readonly deletes: RequestBatcher<PendingDelete, void>;
   private wakeSleepers: () => void = () => undefined;
   private state: ConsumerStatus['state'] = 'running';
+  /** Once abandoned, running handlers no longer keep their messages invisible. */
+  private abandoned = false;
   private lastPollAt: number | undefined;
   /** Set while receiving fails, cleared by the next receive that works. */
   private receiveError: string | undefined;
@@ -94,6 +96,24 @@ export class SqsConsumer implements ConsumerHandle {
   stop(): Promise<void> {
     this.stopped ??= this.drain().finally(() => (this.state = 'stopped'));
     return this.stopped;
+  }
+
+  /**
+   * Stops now: aborts a poll in progress and does not wait for running handlers, whose messages
+   * come back after their visibility timeout. For shutdowns whose graceful drain ran out of time.
+   */
+  async abandon(): Promise<void> {
+    this.stopping = true;
+    this.state = 'stopping';
+    this.abandoned = true;
+    this.wakeSleepers();
+    this.abort.abort();
+    for (const wake of this.slotWaiters.splice(0)) {
+      wake();
+    }
+    await Promise.allSettled(this.pollers);
+    await this.deletes.drain();
+    this.state = 'stopped';
   }
 
   status(): ConsumerStatus {
@@ -297,6 +317,10 @@ export class SqsConsumer implements ConsumerHandle {
     if (seconds <= 1) return { stop: () => undefined };
     let warned = false;
     const timer = setInterval(() => {
+      if (this.abandoned) {
+        clearInterval(timer);
+        return;
+      }
       const command = new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: seconds });
       this.deps.client.send(command).catch((error: unknown) => {
         if (warned) return;

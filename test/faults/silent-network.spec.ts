@@ -1,0 +1,85 @@
+// When the network goes silent (packets dropped, no reset: a dead host, a NAT or load balancer
+// that forgot the connection), requests in progress are never answered. With the SDK's default
+// socket timeout of 15 minutes the consumer hung that long, logging nothing; SqsBackend now gives
+// its clients connection and socket timeouts, so the consumer recovers by itself.
+import 'reflect-metadata';
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { MelangeModule, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
+import { FaultWork } from '../fixtures/fault-work';
+import { CREDENTIALS, RecordingLogger, REGION, sleep, sqsEndpoint, uniqueName, waitFor } from '../support/sqs';
+import { FaultPublisher, ids } from './fault-support';
+import { FaultProxy } from './tcp-proxy';
+
+const QUEUE = uniqueName('faults-silent');
+const TOTAL = 600;
+
+@Injectable()
+@MessageConsumer({ queue: QUEUE, concurrency: 20 })
+class SilentConsumer {
+  readonly handled = new Set<string>();
+
+  @OnMessage(FaultWork)
+  async handle(work: FaultWork): Promise<void> {
+    await sleep(15);
+    this.handled.add(work.id);
+  }
+}
+
+describe('a consumer whose network goes silent for a few seconds', () => {
+  let proxy: FaultProxy;
+  let publisher: FaultPublisher;
+  let app: INestApplication | undefined;
+  const log = new RecordingLogger();
+
+  beforeAll(async () => {
+    proxy = await FaultProxy.start(sqsEndpoint());
+    publisher = await FaultPublisher.create([{ name: QUEUE, visibilityTimeout: 3 }]);
+  });
+
+  afterAll(async () => {
+    // app.close() would hang on the stuck requests: destroy the proxy first, which resets them.
+    await proxy?.close();
+    await app?.close();
+    await publisher?.close();
+  });
+
+  it('recovers once the network is back', async () => {
+    await publisher.publishIds(QUEUE, ids(TOTAL, 's'));
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MelangeModule.forRoot({
+          backends: {
+            default: new SqsBackend({
+              region: REGION,
+              endpoint: proxy.endpoint,
+              credentials: CREDENTIALS,
+              waitTimeSeconds: 1,
+              pollErrorBackoffMs: 250,
+              logger: log,
+            }),
+          },
+          autoCreate: false,
+        }),
+      ],
+      providers: [SilentConsumer],
+    }).compile();
+    app = await moduleRef.createNestApplication({ logger: false }).init();
+    const consumer = app.get(SilentConsumer);
+
+    await waitFor(() => consumer.handled.size >= TOTAL / 4, 30_000, 'some messages handled before the network goes silent');
+    proxy.blackhole();
+    await sleep(3000);
+    proxy.restore();
+    try {
+      // Requests stuck in the silence end at their socket timeout (10 s, poll wait + 5 s for polls);
+      // acks lost with them come back after the visibility timeout.
+      await waitFor(() => consumer.handled.size >= TOTAL, 40_000, `all ${TOTAL} handled after the network came back (got ${consumer.handled.size})`);
+    } finally {
+      console.log(`handled ${consumer.handled.size} of ${TOTAL}; backend log: ${JSON.stringify(log.lines)}`);
+    }
+    const closing = app.close();
+    app = undefined;
+    expect(await Promise.race([closing.then(() => 'closed'), sleep(10_000).then(() => 'still closing after 10 s')])).toBe('closed');
+  }, 90_000);
+});
