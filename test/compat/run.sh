@@ -29,7 +29,7 @@ cleanup() {
   rm -rf "$WORK"
   if [ "${COMPAT_KEEP:-}" != "1" ]; then
     for app in "${APPS[@]}"; do
-      rm -rf "$COMPAT_DIR/$app/node_modules" "$COMPAT_DIR/$app/dist"
+      rm -rf "$COMPAT_DIR/$app/node_modules" "$COMPAT_DIR/$app/dist" "$COMPAT_DIR/$app/src"
     done
   fi
 }
@@ -58,6 +58,8 @@ for app in "${APPS[@]}"; do
   # --no-save: the tarball changes with every build, so it stays out of package.json and the lockfile.
   STEP="$app: installing the tarball"
   npm install --no-save "${NPM_FLAGS[@]}" "$TARBALL"
+  # One source for both apps: each compiles it with its own Nest and module system.
+  mkdir -p src && cp "$COMPAT_DIR/shared/main.ts" src/main.ts
   STEP="$app: compiling (tsc)"
   ./node_modules/.bin/tsc -p tsconfig.json
   STEP="$app: running"

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { MelangeModule, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
 import { FaultWork } from '../fixtures/fault-work';
 import { CapturingLogger } from '../support/capturing-logger';
-import { CREDENTIALS, RecordingLogger, REGION, sleep, sqsEndpoint, uniqueName, waitFor } from '../support/sqs';
+import { CREDENTIALS, REGION, sleep, sqsEndpoint, uniqueName, waitFor } from '../support/sqs';
 import { FaultPublisher, ids, tally } from './fault-support';
 import { FaultProxy } from './tcp-proxy';
 
@@ -31,7 +31,7 @@ describe('a consumer whose connection to SQS drops for a few seconds', () => {
   let proxy: FaultProxy;
   let publisher: FaultPublisher;
   let app: INestApplication | undefined;
-  const backendLog = new RecordingLogger();
+  const backendLog = new CapturingLogger();
   const appLog = new CapturingLogger();
 
   beforeAll(async () => {

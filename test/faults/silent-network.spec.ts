@@ -2,12 +2,13 @@
 // that forgot the connection), requests in progress are never answered. With the SDK's default
 // socket timeout of 15 minutes the consumer hung that long, logging nothing; SqsBackend now gives
 // its clients connection and socket timeouts, so the consumer recovers by itself.
+import { CapturingLogger } from '../support/capturing-logger';
 import 'reflect-metadata';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MelangeModule, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
 import { FaultWork } from '../fixtures/fault-work';
-import { CREDENTIALS, RecordingLogger, REGION, sleep, sqsEndpoint, uniqueName, waitFor } from '../support/sqs';
+import { CREDENTIALS, REGION, sleep, sqsEndpoint, uniqueName, waitFor } from '../support/sqs';
 import { FaultPublisher, ids } from './fault-support';
 import { FaultProxy } from './tcp-proxy';
 
@@ -30,7 +31,7 @@ describe('a consumer whose network goes silent for a few seconds', () => {
   let proxy: FaultProxy;
   let publisher: FaultPublisher;
   let app: INestApplication | undefined;
-  const log = new RecordingLogger();
+  const log = new CapturingLogger();
 
   beforeAll(async () => {
     proxy = await FaultProxy.start(sqsEndpoint());

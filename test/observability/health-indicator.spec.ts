@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { createServer, type AddressInfo } from 'node:net';
 import { MelangeInfrastructure, MelangeModule, MessageConsumer, OnMessage, SqsBackend, startLocalSqsServer, type LocalSqsServer } from '../../lib';
 import { MelangeHealthIndicator } from '../../lib/health';
+import { freePort } from '../support/ports';
 import { CREDENTIALS, REGION, silentLogger } from '../support/sqs';
 
 class Beat {}
@@ -14,14 +14,6 @@ class Beat {}
 class BeatsConsumer {
   @OnMessage()
   beat(_: Beat): void {}
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('MelangeHealthIndicator (@nestjs/terminus)', () => {

@@ -1,9 +1,9 @@
+import { CapturingLogger } from '../support/capturing-logger';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Delivery } from '../../lib/backends/messaging-backend';
 import {
   BackendFactory,
   DeliveryRecorder,
-  RecordingLogger,
   RequestLog,
   envelope,
   plainSqs,
@@ -168,7 +168,7 @@ describe('consuming a queue', () => {
   });
 
   it('survives a handler that throws: the message comes back after its visibility timeout', async () => {
-    const logger = new RecordingLogger();
+    const logger = new CapturingLogger();
     const backend = factory.create({ logger });
     const queue = uniqueName('consume-throws');
     await backend.declareQueue({ name: queue, visibilityTimeout: 1 });
@@ -242,7 +242,7 @@ describe('consuming a queue', () => {
   });
 
   it('keeps polling while its queue does not exist yet, logging the outage once when it starts and once when it ends', async () => {
-    const logger = new RecordingLogger();
+    const logger = new CapturingLogger();
     const backend = factory.create({ logger, pollErrorBackoffMs: 50 });
     const queue = uniqueName('consume-later');
     const recorder = new DeliveryRecorder();

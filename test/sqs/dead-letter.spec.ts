@@ -1,9 +1,9 @@
+import { CapturingLogger } from '../support/capturing-logger';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsBackend } from '../../lib/backends/sqs/sqs-backend';
 import {
   BackendFactory,
   DeliveryRecorder,
-  RecordingLogger,
   envelope,
   plainSqs,
   queueAttributes,
@@ -15,7 +15,7 @@ import {
 
 describe('dead-letter queues', () => {
   const factory = new BackendFactory();
-  const logger = new RecordingLogger();
+  const logger = new CapturingLogger();
   let backend: SqsBackend;
   let sqs: SQSClient;
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, Socket, type AddressInfo } from 'node:net';
+import { Socket } from 'node:net';
+import { freePort } from './ports';
 
 /** Where the Redis specs find Redis: set by Jest's global setup, or from outside. */
 export const REDIS_URL_ENV = 'REDIS_URL';
@@ -18,14 +19,6 @@ function reachable(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('timeout', () => (socket.destroy(), resolve(false)));
     socket.connect(port, host);
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

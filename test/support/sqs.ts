@@ -113,20 +113,6 @@ export const silentLogger = {
   verbose: (): void => undefined,
 };
 
-/** A logger that keeps its lines, for specs that check what was logged. */
-export class RecordingLogger {
-  readonly lines: Array<{ level: string; message: string }> = [];
-  log = (message: unknown): void => this.record('log', message);
-  error = (message: unknown): void => this.record('error', message);
-  warn = (message: unknown): void => this.record('warn', message);
-  debug = (message: unknown): void => this.record('debug', message);
-  verbose = (message: unknown): void => this.record('verbose', message);
-
-  private record(level: string, message: unknown): void {
-    this.lines.push({ level, message: String(message) });
-  }
-}
-
 export function envelope(overrides: Partial<Envelope> = {}): Envelope {
   return {
     payload: JSON.stringify({ orderId: '42' }),
@@ -177,9 +163,7 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from './recorder';
 
 /** A handler that records deliveries and acks them, unless `decide` takes another decision. */
 export class DeliveryRecorder {

@@ -1,9 +1,11 @@
 /*
- * Nest 12 ESM app using the packed nestjs-melange tarball: boots against the local SQS server,
+ * The compat app, copied by run.sh into each app (Nest 11 CommonJS, Nest 12 ESM) and compiled there
+ * against the packed nestjs-melange tarball: boots against the local SQS server,
  * publishes one message and checks its handler received a real class instance with a Date.
  * Run by test/compat/run.sh; exits 0 on success, 1 on any failure.
  */
 import 'reflect-metadata';
+import { basename } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Type } from 'class-transformer';
@@ -18,7 +20,8 @@ import {
   type LocalSqsServer,
 } from 'nestjs-melange';
 
-const APP = 'nest12-esm';
+// run.sh starts it in the app's folder, whose name says which app it is.
+const APP = basename(process.cwd());
 const QUEUE = 'compat';
 const HANDLER_TIMEOUT_MS = 30_000;
 
