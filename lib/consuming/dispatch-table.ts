@@ -37,15 +37,21 @@ export class DuplicateHandlerError extends MelangeError {
   }
 }
 
+/** Python melange's JSON serializer writes this manifest for every message, whatever its type. */
+const PYTHON_JSON_MANIFEST = 'json';
+
 export class UnroutableMessageError extends MelangeError {
   constructor(queue: string, manifest: string | undefined, known: readonly string[]) {
     super(
       manifest === undefined
         ? `Message on queue "${queue}" has no manifest attribute, so no handler can be chosen for it; ` +
           `an @OnAnyMessage handler on the queue would take it.`
-        : `No handler on queue "${queue}" for message "${manifest}" (handled here: ${known.join(', ') || 'nothing'}). ` +
-          `Add an @OnMessage handler for it, or register its class in MelangeModule's "messages" option ` +
-          `if a handler of a base class should take it.`,
+        : manifest === PYTHON_JSON_MANIFEST
+          ? `Message on queue "${queue}" has the manifest "json", which Python melange's JSON serializer writes ` +
+            `for every type, so no typed handler can be chosen; an @OnAnyMessage handler on the queue would take it.`
+          : `No handler on queue "${queue}" for message "${manifest}" (handled here: ${known.join(', ') || 'nothing'}). ` +
+            `Add an @OnMessage handler for it, or register its class in MelangeModule's "messages" option ` +
+            `if a handler of a base class should take it.`,
     );
   }
 }
