@@ -6,6 +6,11 @@ export class MelangeError extends Error {
   }
 }
 
+/** One line about anything thrown, for log lines and error messages. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A message cannot be sent as it is: the broker would refuse it, so no request was made. */
 export class MessageRejectedError extends MelangeError {
   constructor(

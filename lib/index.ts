@@ -1,7 +1,9 @@
 export { MelangeModule } from './melange.module';
 export {
   MELANGE_MODULE_OPTIONS,
+  type MelangeModuleAsyncOptions,
   type MelangeModuleOptions,
+  type MelangeOptionsFactory,
   type ConsumerDefaults,
   type DestinationBinding,
   type IdempotencyOptions,
@@ -50,8 +52,10 @@ export {
 } from './serialization/serializer-registry';
 
 export {
+  InvalidDestinationError,
   MelangePublisher,
   NoDestinationError,
+  NotAMessageClassError,
   PublishBatchError,
   SerializationError,
   type PublishOptions,
@@ -64,8 +68,9 @@ export { RedisIdempotencyStore, type RedisCommands } from './idempotency/redis-i
 export { MessageContext } from './consuming/message-context';
 export { MELANGE_CONTEXT_TYPE, MessageAttributes, Payload } from './consuming/param.decorators';
 export { HandlerTimeoutError, NonRetryableError } from './consuming/handler-errors';
+export { ConsumerConfigurationError } from './consuming/message-dispatcher';
 export { DuplicateHandlerError, UnroutableMessageError } from './consuming/dispatch-table';
-export { HandlerWithoutQueueError, UnknownMessageTypeError } from './consuming/message-handler.explorer';
+export { ConflictingConcurrencyError, HandlerWithoutQueueError, UnknownMessageTypeError } from './consuming/message-handler.explorer';
 
 export type {
   ConsumeOptions,

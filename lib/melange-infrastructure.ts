@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BackendRegistry } from './backends/backend-registry';
-import { MelangeError } from './errors';
+import { MelangeError, messageOf } from './errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
 
 export class InfrastructureDeclarationError extends MelangeError {
   constructor(what: string, backend: string, cause: unknown) {
-    super(`Declaring ${what} on backend "${backend}" failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`Declaring ${what} on backend "${backend}" failed: ${messageOf(cause)}`);
     this.cause = cause;
   }
 }

@@ -41,6 +41,6 @@ import { SerializerRegistry } from './serialization/serializer-registry';
     MessageHandlerExplorer,
     ConsumerOrchestrator,
   ],
-  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents, MelangeHealth],
+  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents, MelangeHealth, MELANGE_MODULE_OPTIONS],
 })
 export class MelangeModule extends ConfigurableMelangeModule {}

@@ -83,10 +83,17 @@ export interface MelangeModuleOptions {
 export const {
   ConfigurableModuleClass: ConfigurableMelangeModule,
   MODULE_OPTIONS_TOKEN: MELANGE_MODULE_OPTIONS,
-  OPTIONS_TYPE: MELANGE_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: MELANGE_ASYNC_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<MelangeModuleOptions>({ moduleName: 'Melange' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createMelangeOptions')
   .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
+
+/** What `MelangeModule.forRootAsync()` takes: `imports`, `inject` and `useFactory`, or `useClass`/`useExisting`. */
+export type MelangeModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
+
+/** The class given to `forRootAsync({ useClass })`. */
+export interface MelangeOptionsFactory {
+  createMelangeOptions(): MelangeModuleOptions | Promise<MelangeModuleOptions>;
+}

@@ -80,7 +80,10 @@ export interface ConsumerStatus {
   readonly lastError?: string;
   /** Epoch ms of the last receive that completed, for pull brokers: a consumer that stops polling is stuck. */
   readonly lastPollAt?: number;
+  /** Messages being handled now. */
   readonly inFlight: number;
+  /** Every slot is taken, so the consumer is not receiving, by design. */
+  readonly saturated: boolean;
 }
 
 export interface ConsumerHandle {

@@ -38,6 +38,25 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
 
   onModuleInit(): void {
     this.tables = this.explorer.explore();
+    this.warnAboutEarlyRedrive();
+  }
+
+  /**
+   * The broker's redrive moves a message after `maxReceiveCount` receives, without the reason the
+   * dispatcher would attach; retries beyond that number never happen.
+   */
+  private warnAboutEarlyRedrive(): void {
+    for (const table of this.tables) {
+      const spec = this.options.infrastructure?.queues?.find(
+        (queue) => queue.name === table.queue && (queue.backend ?? this.backends.defaultName) === table.backend,
+      );
+      if (!spec?.deadLetterQueue || spec.maxReceiveCount === undefined || table.mostAttempts() <= spec.maxReceiveCount) continue;
+      this.logger.warn(
+        `Queue "${table.queue}" moves messages to its dead-letter queue after ${spec.maxReceiveCount} receives (maxReceiveCount), ` +
+          `but a handler on it allows ${table.mostAttempts()} attempts (retry.maxAttempts): the last attempts never happen, and ` +
+          `the broker's redrive attaches no reason. Make maxReceiveCount at least maxAttempts.`,
+      );
+    }
   }
 
   async onApplicationBootstrap(): Promise<void> {

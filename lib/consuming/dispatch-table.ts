@@ -93,6 +93,12 @@ export class DispatchTable {
     throw new UnroutableMessageError(this.queue, manifest, this.manifests());
   }
 
+  /** The most deliveries any handler here allows before it dead-letters. */
+  mostAttempts(): number {
+    const handlers = [...this.handlers.values(), ...(this.fallback ? [this.fallback] : [])];
+    return Math.max(0, ...handlers.map((handler) => handler.retry.maxAttempts));
+  }
+
   manifests(): string[] {
     const manifests = [...this.handlers.keys()].map(manifestOf);
     return this.fallback ? [...manifests, ANY_MESSAGE] : manifests;

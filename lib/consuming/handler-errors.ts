@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { MelangeError } from '../errors';
+import { MelangeError, messageOf } from '../errors';
 
 /**
  * Throw it from a handler when trying again cannot help (the message is wrong, not the world):
@@ -24,7 +24,7 @@ export function describeError(error: unknown): string {
     const details = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : undefined;
     if (Array.isArray(details)) return `${error.message}: ${details.join('; ')}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /** The handler ran past `consumers.handlerTimeoutMs`; retried like any handler error. */

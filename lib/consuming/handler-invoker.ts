@@ -40,7 +40,8 @@ export class HandlerInvoker {
   }
 
   private async handlerPerMessage(handler: HandlerBinding, context: MessageContext): Promise<Handler> {
-    const contextId = ContextIdFactory.create();
+    // getByRequest consults the app's ContextIdStrategy, so durable providers stay durable.
+    const contextId = ContextIdFactory.getByRequest(context);
     this.moduleRef.registerRequestByContextId(context, contextId);
     const { provider } = handler;
     const host = provider.host!;

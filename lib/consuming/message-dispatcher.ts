@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
+import { MelangeError } from '../errors';
 import type { Delivery } from '../backends/messaging-backend';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
@@ -13,6 +14,8 @@ import { describeError as describe, HandlerTimeoutError, isRetryable } from './h
 import { HandlerInvoker } from './handler-invoker';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
+
+export class ConsumerConfigurationError extends MelangeError {}
 
 const DEFAULT_LEASE_MS = 5 * 60 * 1000;
 const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -53,6 +56,12 @@ export class MessageDispatcher {
     this.discardUnroutable = consumers.unroutable === 'discard';
     if (consumers.idempotency) {
       const { store, leaseMs = DEFAULT_LEASE_MS, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS } = consumers.idempotency;
+      if (this.handlerTimeoutMs !== undefined && this.handlerTimeoutMs >= leaseMs) {
+        throw new ConsumerConfigurationError(
+          `consumers.idempotency.leaseMs (${leaseMs} ms) must be longer than consumers.handlerTimeoutMs (${this.handlerTimeoutMs} ms): ` +
+            `a claim that ends while its handler still runs lets a second delivery run it too.`,
+        );
+      }
       this.idempotency = { store, leaseMs, ttlMs };
     }
   }
@@ -85,15 +94,34 @@ export class MessageDispatcher {
     }
     const key = `${delivery.queue}:${delivery.envelope.messageId}`;
     if (this.idempotency && !(await this.claim(attempt, key, route))) return;
+    const work = this.invoker.invoke(route.handler, message, contextOf(delivery));
     try {
-      await this.withTimeout(this.invoker.invoke(route.handler, message, contextOf(delivery)));
+      await this.withTimeout(work);
     } catch (error) {
-      await this.idempotency?.store.abandon(key).catch((cause: unknown) => this.storeFailed(delivery, 'abandon', cause));
-      return this.handlerFailed(attempt, route, error);
+      if (!(error instanceof HandlerTimeoutError)) {
+        await this.remember(delivery, key, 'abandon');
+        return this.handlerFailed(attempt, route, error);
+      }
+      await this.handlerFailed(attempt, route, error);
+      // The handler is still running: keep its slot, and its idempotency claim, until it ends, so
+      // the retry cannot run beside it; then record how it ended, for the retry to see.
+      const succeeded = await work.then(() => true, () => false);
+      return this.remember(delivery, key, succeeded ? 'complete' : 'abandon');
     }
-    await this.idempotency?.store.complete(key, this.idempotency.ttlMs).catch((cause: unknown) => this.storeFailed(delivery, 'complete', cause));
+    await this.remember(delivery, key, 'complete');
     await this.settle(delivery, () => delivery.ack());
     this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
+  }
+
+  /** Tells the idempotency store, if there is one, how the handler ended. */
+  private async remember(delivery: Delivery, key: string, outcome: 'complete' | 'abandon'): Promise<void> {
+    if (!this.idempotency) return;
+    const { store, ttlMs } = this.idempotency;
+    try {
+      await (outcome === 'complete' ? store.complete(key, ttlMs) : store.abandon(key));
+    } catch (error) {
+      this.logger.error(`${where(delivery)}: the idempotency store failed to ${outcome} it: ${describe(error)}`);
+    }
   }
 
   private decode(table: DispatchTable, delivery: Delivery): { route: Route; message: unknown } {
@@ -113,8 +141,12 @@ export class MessageDispatcher {
     try {
       state = await store.begin(key, leaseMs);
     } catch (error) {
-      // Without the store we cannot tell a duplicate; running the handler twice is worse than waiting.
-      await this.handlerFailed(attempt, route, new Error(`the idempotency store failed: ${describe(error)}`));
+      // Without the store we cannot tell a duplicate; running the handler twice is worse than
+      // waiting. The handler did not run, so this is no attempt of its: it never leads to the
+      // dead-letter queue.
+      const delayMs = route.handler.retry.delayAfter(delivery.receiveCount);
+      this.logger.warn(`${where(delivery)}: the idempotency store failed (${describe(error)}); trying again in ${delayMs} ms`);
+      await this.settle(delivery, () => delivery.retry(delayMs));
       return false;
     }
     if (state === 'started') return true;
@@ -194,9 +226,6 @@ export class MessageDispatcher {
     }
   }
 
-  private storeFailed(delivery: Delivery, step: string, error: unknown): void {
-    this.logger.error(`${where(delivery)}: the idempotency store failed to ${step} it: ${describe(error)}`);
-  }
 }
 
 function contextOf(delivery: Delivery): MessageContext {

@@ -22,6 +22,15 @@ export class HandlerWithoutQueueError extends MelangeError {
   }
 }
 
+export class ConflictingConcurrencyError extends MelangeError {
+  constructor(queue: string, first: number, type: Type<unknown>, second: number) {
+    super(
+      `Queue "${queue}" is consumed with concurrency ${first} by one @MessageConsumer and ${second} by ${type.name}; ` +
+        `one queue has one consumer loop, so give every @MessageConsumer of it the same concurrency (or none).`,
+    );
+  }
+}
+
 export class UnknownMessageTypeError extends MelangeError {
   constructor(type: Type<unknown>, methodName: string) {
     super(
@@ -56,11 +65,13 @@ export class MessageHandlerExplorer {
         this.backends.get(consumer.backend, `@MessageConsumer of ${type.name}`);
         const backend = consumer.backend ?? this.backends.defaultName;
         const key = JSON.stringify([backend, consumer.queue]);
+        const concurrency = consumer.concurrency ?? this.options.consumers?.concurrency ?? DEFAULT_CONCURRENCY;
         let table = tables.get(key);
         if (!table) {
-          const concurrency = consumer.concurrency ?? this.options.consumers?.concurrency ?? DEFAULT_CONCURRENCY;
           table = new DispatchTable(consumer.queue, backend, concurrency);
           tables.set(key, table);
+        } else if (table.concurrency !== concurrency) {
+          throw new ConflictingConcurrencyError(consumer.queue, table.concurrency, type, concurrency);
         }
         const messageType = metadata.fallback ? undefined : (metadata.type ?? firstParameterType(type, methodName));
         if (messageType) this.registerType(messageType);

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { messageOf } from '../errors';
 
 interface MessageEvent {
   readonly messageId: string;
@@ -57,7 +58,7 @@ export class MelangeEvents {
         (listener as MelangeEventListener<K>)(payload);
       } catch (error) {
         // A broken metrics listener must not change what happens to the message.
-        this.logger.error(`A "${event}" listener threw for message ${payload.messageId}: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`A "${event}" listener threw for message ${payload.messageId}: ${messageOf(error)}`);
       }
     }
   }

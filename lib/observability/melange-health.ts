@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { ConsumerStatus } from '../backends/messaging-backend';
+import { messageOf } from '../errors';
 import { ConsumerOrchestrator } from '../consuming/consumer-orchestrator';
 
 export interface HealthOptions {
@@ -51,7 +52,7 @@ export class MelangeHealth {
           await this.backends.get(name, 'The health check').checkHealth();
           return [name, { up: true }];
         } catch (error) {
-          return [name, { up: false, error: error instanceof Error ? error.message : String(error) }];
+          return [name, { up: false, error: messageOf(error) }];
         }
       }),
     );
@@ -70,7 +71,7 @@ export class MelangeHealth {
 function downReason(status: ConsumerStatus, stuckAfterMs: number): string | undefined {
   if (status.state !== 'running') return `consumer is ${status.state}`;
   if (status.failing) return `receiving fails: ${status.lastError ?? 'unknown error'}`;
-  if (status.lastPollAt !== undefined && Date.now() - status.lastPollAt > stuckAfterMs) {
+  if (!status.saturated && status.lastPollAt !== undefined && Date.now() - status.lastPollAt > stuckAfterMs) {
     return `no receive completed for ${Math.round((Date.now() - status.lastPollAt) / 1000)} s`;
   }
   return undefined;

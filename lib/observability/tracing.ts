@@ -8,6 +8,7 @@ import {
   type Link,
   type Span,
 } from '@opentelemetry/api';
+import { messageOf } from '../errors';
 
 /** Attribute names of W3C trace context; each one used counts against a broker's attribute limit. */
 export const TRACE_ATTRIBUTES = ['traceparent', 'tracestate'] as const;
@@ -64,7 +65,7 @@ async function endWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
     throw error;
   } finally {
     span.end();

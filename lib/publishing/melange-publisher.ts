@@ -1,7 +1,7 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { SendOptions, SendResult } from '../backends/messaging-backend';
-import { MelangeError } from '../errors';
+import { MelangeError, messageOf } from '../errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import type { Envelope } from '../messages/envelope';
 import { newMessageId } from '../messages/message-id';
@@ -28,9 +28,27 @@ export class NoDestinationError extends MelangeError {
   }
 }
 
+export class NotAMessageClassError extends MelangeError {
+  constructor() {
+    super(
+      'publish() was given a plain object; publish an instance of a message class (new OrderPlaced(...)), ' +
+        'whose class names the message type and rebuilds it on the consumer side.',
+    );
+  }
+}
+
+export class InvalidDestinationError extends MelangeError {
+  constructor(type: Type<unknown>, destination: MessageDestination) {
+    super(
+      `The destination of ${type.name} has no queue or topic name (${JSON.stringify(destination)}); ` +
+        `check the configuration it comes from, e.g. an environment variable that is not set.`,
+    );
+  }
+}
+
 export class SerializationError extends MelangeError {
   constructor(type: Type<unknown>, serializerId: number, cause: unknown) {
-    super(`Serializer ${serializerId} could not serialize ${type.name}: ${describe(cause)}`);
+    super(`Serializer ${serializerId} could not serialize ${type.name}: ${messageOf(cause)}`);
     this.cause = cause;
   }
 }
@@ -40,7 +58,7 @@ export class PublishBatchError extends MelangeError {
     const failed = results.filter((result) => result.status === 'rejected') as PromiseRejectedResult[];
     super(
       `${failed.length} of ${results.length} messages were not published; the others were. ` +
-        `First error: ${describe(failed[0]?.reason)}`,
+        `First error: ${messageOf(failed[0]?.reason)}`,
     );
   }
 }
@@ -74,9 +92,11 @@ export class MelangePublisher {
       ? [destinationOrOptions, maybeOptions]
       : [undefined, destinationOrOptions ?? maybeOptions];
     const type = message.constructor as Type<unknown>;
+    if (type === Object || typeof type !== 'function') throw new NotAMessageClassError();
     const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
     if (!target) throw new NoDestinationError(type);
     const name = target.queue ?? target.topic;
+    if (typeof name !== 'string' || name === '') throw new InvalidDestinationError(type, target);
     const backendName = target.backend ?? this.backends.defaultName;
     const backend = this.backends.get(backendName, `Destination ${target.queue !== undefined ? 'queue' : 'topic'} "${name}"`);
     const envelope = this.envelope(message, type, options);
@@ -136,6 +156,3 @@ function isDestination(value: MessageDestination | PublishOptions | undefined): 
   return value !== undefined && ('queue' in value || 'topic' in value);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -6,6 +6,7 @@ import {
   MelangeModule,
   MelangePublisher,
   NoDestinationError,
+  NotAMessageClassError,
   PublishBatchError,
   SerializationError,
   UnknownBackendError,
@@ -63,6 +64,16 @@ describe('publish errors', () => {
 
     await expect(failure).rejects.toThrow(SerializationError);
     await expect(failure).rejects.toThrow('Serializer 7 could not serialize Cyclic: value contains a cycle');
+    expect(backend.waitingIn('q')).toEqual([]);
+  });
+
+  it('a plain object, or a destination whose name is missing, says what to fix before anything is sent', async () => {
+    const { publisher, backend } = await setUp();
+
+    await expect(publisher.publish({ orderId: '1' }, { queue: 'q' })).rejects.toThrow(NotAMessageClassError);
+    await expect(publisher.publish(new Untargeted('1'), { queue: process.env.ORDERS_QUEUE_NOT_SET as string })).rejects.toThrow(
+      'The destination of Untargeted has no queue or topic name ({}); check the configuration it comes from',
+    );
     expect(backend.waitingIn('q')).toEqual([]);
   });
 

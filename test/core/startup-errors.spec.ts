@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { CapturingLogger } from '../support/capturing-logger';
 import {
   DuplicateHandlerError,
   HandlerWithoutQueueError,
@@ -63,6 +64,24 @@ describe('wiring mistakes fail app.init() with a clear error', () => {
     await expect(boot([Forgetful])).rejects.toThrow("mark the class @MessageConsumer('<queue>')");
   });
 
+  it('two consumers of one queue asking for different concurrency', async () => {
+    @Injectable()
+    @MessageConsumer({ queue: 'orders', concurrency: 4 })
+    class Few {
+      @OnMessage() placed(_: OrderPlaced): void {}
+    }
+    class OrderCancelled {}
+    @Injectable()
+    @MessageConsumer({ queue: 'orders', concurrency: 64 })
+    class Many {
+      @OnMessage() cancelled(_: OrderCancelled): void {}
+    }
+
+    await expect(boot([Few, Many])).rejects.toThrow(
+      'Queue "orders" is consumed with concurrency 4 by one @MessageConsumer and 64 by Many; one queue has one consumer loop',
+    );
+  });
+
   it('a consumer naming an unknown backend', async () => {
     @Injectable()
     @MessageConsumer({ queue: 'orders', backend: 'sqs' })
@@ -102,6 +121,27 @@ describe('wiring mistakes fail app.init() with a clear error', () => {
 
     await expect(failure).rejects.toThrow(InfrastructureDeclarationError);
     await expect(failure).rejects.toThrow('Declaring queue "orders" on backend "sqs" failed: AccessDenied: not allowed to sqs:CreateQueue');
+  });
+
+  it('warns when the queue would redrive messages before the retry policy is done with them', async () => {
+    @Injectable()
+    @MessageConsumer('orders')
+    class Patient {
+      @OnMessage(OrderPlaced, { retry: { maxAttempts: 8 } })
+      handle(_: OrderPlaced): void {}
+    }
+    const logger = new CapturingLogger();
+    const moduleRef = await Test.createTestingModule({
+      imports: [MelangeModule.forRoot({ infrastructure: { queues: [{ name: 'orders', deadLetterQueue: 'orders-dlq', maxReceiveCount: 5 }] } })],
+      providers: [Patient],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger }).init();
+    await app.close();
+
+    expect(logger.messages('warn')).toContain(
+      'Queue "orders" moves messages to its dead-letter queue after 5 receives (maxReceiveCount), but a handler on it allows 8 attempts ' +
+        "(retry.maxAttempts): the last attempts never happen, and the broker's redrive attaches no reason. Make maxReceiveCount at least maxAttempts.",
+    );
   });
 
   it('a handler whose message type cannot be inferred', async () => {

@@ -52,6 +52,9 @@ export class InMemoryBackend implements MessagingBackend {
   }
 
   consume(queueName: string, handler: DeliveryHandler, options: ConsumeOptions): ConsumerHandle {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+      throw new RangeError(`consume("${queueName}"): concurrency must be a positive integer, got ${options.concurrency}`);
+    }
     const queue = this.queue(queueName);
     const running = new Set<Promise<void>>();
     let state: 'running' | 'stopping' | 'stopped' = 'running';
@@ -74,7 +77,7 @@ export class InMemoryBackend implements MessagingBackend {
         await Promise.all(running);
         state = 'stopped';
       },
-      status: () => ({ state, failing: false, inFlight: running.size }),
+      status: () => ({ state, failing: false, inFlight: running.size, saturated: running.size >= options.concurrency }),
     };
   }
 

@@ -197,9 +197,18 @@ export class SqsBackend implements MessagingBackend {
     };
   }
 
-  /** One cheap request (ListQueues, one result) on the sending client, given 5 s. */
+  /**
+   * One cheap request (ListQueues, one result) on the sending client, given 5 s. A refusal for
+   * lack of permission still proves SQS answers, so it counts as reachable: least-privilege roles
+   * rarely have sqs:ListQueues.
+   */
   async checkHealth(): Promise<void> {
-    await this.sqs.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(5000) });
+    try {
+      await this.sqs.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(5000) });
+    } catch (error) {
+      if (error instanceof Error && /AccessDenied|NotAuthorized|UnauthorizedOperation/.test(error.name)) return;
+      throw error;
+    }
   }
 
   /**

@@ -44,9 +44,48 @@ interface PendingDelete {
 
 type Outcome = 'ack' | 'retry' | 'dead-letter' | 'none';
 
+/** A received message and the heartbeat that keeps it invisible until it is settled or released. */
+interface Received {
+  readonly message: SqsMessage;
+  readonly heartbeat: Heartbeat;
+}
+
 /** Received messages of one FIFO group waiting their turn behind the one running. */
 interface GroupLine {
-  readonly messages: SqsMessage[];
+  readonly messages: Received[];
+}
+
+/** An empty receive with no long-poll wait is followed by this pause, so pollers do not spin. */
+const EMPTY_SHORT_POLL_PAUSE_MS = 1000;
+/** Without a dead-letter queue, an undecodable message comes back after this long, not at once. */
+const UNDECODABLE_RETRY_SECONDS = 300;
+
+/**
+ * Renews a received message's visibility timeout at every half of it, from receipt until the
+ * message is settled or handed back: messages waiting behind a FIFO group's running message need
+ * it as much as the running one. `stop()` resolves once no renewal is in flight, so a renewal can
+ * never land after a retry's own visibility change.
+ */
+class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(renew: () => Promise<unknown>, intervalMs: number, onFailure: (error: unknown) => void) {
+    if (intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      this.inFlight = renew().catch((error: unknown) => {
+        if (!this.stopped) onFailure(error);
+      });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    return this.inFlight.then(() => undefined);
+  }
 }
 
 /**
@@ -70,6 +109,8 @@ export class SqsConsumer implements ConsumerHandle {
   private state: ConsumerStatus['state'] = 'running';
   /** Once abandoned, running handlers no longer keep their messages invisible. */
   private abandoned = false;
+  /** Handlers running now (slots also count messages waiting in a FIFO line and idle polls). */
+  private handling = 0;
   private lastPollAt: number | undefined;
   /** Set while receiving fails, cleared by the next receive that works. */
   private receiveError: string | undefined;
@@ -122,7 +163,9 @@ export class SqsConsumer implements ConsumerHandle {
       failing: this.receiveError !== undefined,
       lastError: this.receiveError,
       lastPollAt: this.lastPollAt,
-      inFlight: this.used,
+      inFlight: this.handling,
+      // Every slot taken: the pollers wait for one by design, so a stale lastPollAt means busy, not stuck.
+      saturated: this.used >= this.deps.concurrency,
     };
   }
 
@@ -231,21 +274,25 @@ export class SqsConsumer implements ConsumerHandle {
       for (const message of messages) {
         this.accept(info, message);
       }
+      if (messages.length === 0 && this.deps.settings.waitTimeSeconds === 0) {
+        await this.sleep(EMPTY_SHORT_POLL_PAUSE_MS);
+      }
     }
   }
 
   private accept(info: QueueInfo, message: SqsMessage): void {
+    const received: Received = { message, heartbeat: this.startHeartbeat(info, message) };
     const groupId = message.Attributes?.MessageGroupId;
     if (!info.fifo || groupId === undefined) {
-      this.track(this.handle(info, message).then(() => this.release(1)));
+      this.track(this.handle(info, received).then(() => this.release(1)));
       return;
     }
     const line = this.groups.get(groupId);
     if (line) {
-      line.messages.push(message);
+      line.messages.push(received);
       return;
     }
-    const fresh: GroupLine = { messages: [message] };
+    const fresh: GroupLine = { messages: [received] };
     this.groups.set(groupId, fresh);
     this.track(this.runGroup(info, groupId, fresh));
   }
@@ -265,8 +312,8 @@ export class SqsConsumer implements ConsumerHandle {
         if (this.stopping) {
           break;
         }
-        const message = line.messages.shift() as SqsMessage;
-        const outcome = await this.handle(info, message);
+        const next = line.messages.shift() as Received;
+        const outcome = await this.handle(info, next);
         this.release(1);
         if (outcome !== 'ack' && outcome !== 'dead-letter') {
           break;
@@ -276,80 +323,84 @@ export class SqsConsumer implements ConsumerHandle {
       this.groups.delete(groupId);
       const rest = line.messages.splice(0);
       if (rest.length > 0) {
+        await Promise.all(rest.map(({ heartbeat }) => heartbeat.stop()));
         // Newest first: some brokers put a released FIFO message at the head of its group.
-        await this.makeVisible(info, [...rest].reverse());
+        await this.makeVisible(info, rest.map(({ message }) => message).reverse());
         this.release(rest.length);
       }
     }
   }
 
-  private async handle(info: QueueInfo, message: SqsMessage): Promise<Outcome> {
+  private async handle(info: QueueInfo, { message, heartbeat }: Received): Promise<Outcome> {
     const decoded = decodeSqsMessage(message);
     if (!decoded.ok) {
+      await heartbeat.stop();
       return this.handleUndecodable(info, message, decoded.messageId, decoded.reason);
     }
-    const heartbeat = this.startHeartbeat(info, message, decoded.envelope.messageId);
-    const { delivery, outcome } = this.delivery(info, message, decoded.envelope, heartbeat.stop);
+    this.handling++;
+    const { delivery, outcome } = this.delivery(info, message, decoded.envelope, heartbeat);
     try {
       await this.deps.handler(delivery);
     } catch (error) {
       this.deps.logger.error(
         `queue=${this.queue} message=${decoded.envelope.messageId}: handler failed, ` +
           `the message comes back after its visibility timeout: ${describe(error)}`);
+    } finally {
+      this.handling--;
     }
-    heartbeat.stop();
+    await heartbeat.stop();
     const taken = outcome();
     if (taken === 'none') {
       this.deps.logger.warn(
-        `queue=${this.queue} message=${decoded.envelope.messageId}: no ack, retry or dead-letter was taken; ` +
+        `queue=${this.queue} message=${decoded.envelope.messageId}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +
           'the message comes back after its visibility timeout');
     }
     return taken;
   }
 
-  /**
-   * Keeps a message invisible while its handler runs longer than the visibility timeout: at every
-   * half of the timeout, the timeout starts again. Stopped as soon as a decision is taken, so it
-   * never overrides a retry's delay.
-   */
-  private startHeartbeat(info: QueueInfo, message: SqsMessage, messageId: string): { stop: () => void } {
+  private startHeartbeat(info: QueueInfo, message: SqsMessage): Heartbeat {
     const seconds = Math.min(this.deps.settings.visibilityTimeout ?? info.visibilityTimeout, SQS_MAX_VISIBILITY_SECONDS);
-    if (seconds <= 1) return { stop: () => undefined };
     let warned = false;
-    const timer = setInterval(() => {
-      if (this.abandoned) {
-        clearInterval(timer);
-        return;
-      }
-      const command = new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: seconds });
-      this.deps.client.send(command).catch((error: unknown) => {
+    return new Heartbeat(
+      () =>
+        this.abandoned
+          ? Promise.resolve()
+          : this.deps.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: seconds })),
+      seconds > 1 ? (seconds * 1000) / 2 : 0,
+      (error) => {
         if (warned) return;
         warned = true;
         this.deps.logger.warn(
-          `queue=${this.queue} message=${messageId}: could not extend its visibility while the handler runs; ` +
-            `it may be delivered again before the handler ends: ${describe(error)}`);
-      });
-    }, (seconds * 1000) / 2);
-    timer.unref();
-    return { stop: () => clearInterval(timer) };
+          `queue=${this.queue} message=${message.MessageId}: could not extend its visibility while it waits or runs; ` +
+            `it may be delivered again before it is settled: ${describe(error)}`);
+      },
+    );
   }
 
   private delivery(
     info: QueueInfo,
     message: SqsMessage,
     envelope: Envelope,
-    onDecision: () => void,
+    heartbeat: Heartbeat,
   ): { delivery: Delivery; outcome: () => Outcome } {
     let decision: Outcome = 'none';
-    const decide = (next: Outcome): boolean => {
-      onDecision();
+    /**
+     * Takes the decision and carries it out. If the broker refuses, the decision is undone: the
+     * message was not settled, and a FIFO group must not move past it.
+     */
+    const settle = async (next: Outcome, act: () => Promise<void>): Promise<void> => {
       if (decision !== 'none') {
-        this.deps.logger.warn(
-          `queue=${this.queue} message=${envelope.messageId}: ${next} ignored, the message was already given ${decision}`);
-        return false;
+        this.deps.logger.warn(`queue=${this.queue} message=${envelope.messageId}: ${next} ignored, the message was already given ${decision}`);
+        return;
       }
       decision = next;
-      return true;
+      try {
+        await heartbeat.stop();
+        await act();
+      } catch (error) {
+        decision = 'none';
+        throw error;
+      }
     };
     const receiptHandle = message.ReceiptHandle ?? '';
     const delivery: Delivery = {
@@ -357,26 +408,17 @@ export class SqsConsumer implements ConsumerHandle {
       envelope,
       receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
       groupId: message.Attributes?.MessageGroupId,
-      ack: async () => {
-        if (decide('ack')) {
-          await this.deletes.add({ receiptHandle, messageId: envelope.messageId }, 0);
-        }
-      },
-      retry: async (delayMs: number) => {
-        if (decide('retry')) {
+      ack: () => settle('ack', () => this.deletes.add({ receiptHandle, messageId: envelope.messageId }, 0)),
+      retry: (delayMs: number) =>
+        settle('retry', async () => {
           const seconds = Math.min(Math.max(0, Math.ceil(delayMs / 1000)), SQS_MAX_VISIBILITY_SECONDS);
-          await this.deps.client.send(
-            new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
-          );
-        }
-      },
+          await this.deps.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+        }),
       deadLetter: async (reason: string) => {
         if (!info.deadLetterTargetArn) {
           return false;
         }
-        if (decide('dead-letter')) {
-          await this.moveToDeadLetterQueue(info, message, envelope.messageId, reason);
-        }
+        await settle('dead-letter', () => this.moveToDeadLetterQueue(info, message, envelope.messageId, reason));
         return true;
       },
     };
@@ -398,7 +440,10 @@ export class SqsConsumer implements ConsumerHandle {
         return 'dead-letter';
       }
       this.deps.logger.error(
-        `queue=${this.queue} message=${messageId}: ${why}; the queue has no dead-letter queue, so it stays and comes back after its visibility timeout`);
+        `queue=${this.queue} message=${messageId}: ${why}; the queue has no dead-letter queue, so it stays and comes back in ${UNDECODABLE_RETRY_SECONDS} s`);
+      await this.deps.client.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: UNDECODABLE_RETRY_SECONDS }),
+      );
     } catch (error) {
       this.deps.logger.error(`queue=${this.queue} message=${messageId}: dead-lettering failed: ${describe(error)}`);
     }
