@@ -14,6 +14,54 @@ interface StoredMessage {
   hiddenUntil?: NodeJS.Timeout;
 }
 
+/**
+ * Messages waiting, oldest first. Taking the first one is O(1) (a head index, not an array shift),
+ * which keeps a large backlog cheap; only FIFO queues, whose first message may belong to a busy
+ * group, ever take from further in.
+ */
+class ReadyList<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  unshift(item: T): void {
+    if (this.head > 0) this.items[--this.head] = item;
+    else this.items.unshift(item);
+  }
+
+  takeFirst(eligible: (item: T) => boolean): T | undefined {
+    for (let index = this.head; index < this.items.length; index++) {
+      const item = this.items[index];
+      if (!eligible(item)) continue;
+      if (index === this.head) {
+        this.head++;
+        this.compact();
+      } else {
+        this.items.splice(index, 1);
+      }
+      return item;
+    }
+    return undefined;
+  }
+
+  values(): T[] {
+    return this.items.slice(this.head);
+  }
+
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 export interface QueueReceiver {
   /** How many more messages this receiver can start now. */
   capacity(): number;
@@ -27,7 +75,7 @@ export interface QueueReceiver {
  * while one of its messages is in flight.
  */
 export class InMemoryQueue {
-  private readonly ready: StoredMessage[] = [];
+  private readonly ready = new ReadyList<StoredMessage>();
   private readonly inFlight = new Set<StoredMessage>();
   private readonly delayed = new Set<NodeJS.Timeout>();
   private readonly receivers: QueueReceiver[] = [];
@@ -52,7 +100,7 @@ export class InMemoryQueue {
 
   /** Messages waiting to be received, oldest first (in-flight and delayed ones are not included). */
   waiting(): Envelope[] {
-    return this.ready.map((message) => message.envelope);
+    return this.ready.values().map((message) => message.envelope);
   }
 
   inFlightCount(): number {
@@ -89,9 +137,8 @@ export class InMemoryQueue {
     for (;;) {
       const receiver = this.receiverWithCapacity();
       if (!receiver) return;
-      const index = this.ready.findIndex((message) => !this.groupBusy(message));
-      if (index < 0) return;
-      const [message] = this.ready.splice(index, 1);
+      const message = this.ready.takeFirst((candidate) => !this.groupBusy(candidate));
+      if (!message) return;
       if (this.exceededReceives(message)) {
         this.moveToDeadLetterQueue(message, { [DEAD_LETTER_REASON_ATTRIBUTE]: 'maxReceiveCount exceeded' });
         continue;

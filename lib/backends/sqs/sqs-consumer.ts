@@ -9,6 +9,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
+import { setMaxListeners } from 'node:events';
 import type { ConsumerHandle, ConsumerStatus, Delivery, DeliveryHandler } from '../messaging-backend';
 import type { Envelope } from '../../messages/envelope';
 import { AcknowledgeFailedError } from '../../errors';
@@ -96,7 +97,7 @@ class Heartbeat {
  * one FIFO group run one after the other, in order.
  */
 export class SqsConsumer implements ConsumerHandle {
-  private readonly abort = new AbortController();
+  private readonly abort = abortControllerForManyPollers();
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private used = 0;
@@ -190,9 +191,14 @@ export class SqsConsumer implements ConsumerHandle {
     return this.deps.queue;
   }
 
-  /** Waits for at least one free slot, then takes up to `wanted`. Resolves 0 when stopping. */
+  /**
+   * Waits until `wanted` slots are free (or all of them, when concurrency is smaller), then takes
+   * them. Polling for whatever single slot frees up made receives and delete batches a fifth
+   * emptier than they need be, costing requests and time per message. Resolves 0 when stopping.
+   */
   private async reserve(wanted: number): Promise<number> {
-    while (!this.stopping && this.used >= this.deps.concurrency) {
+    const enough = Math.min(wanted, this.deps.concurrency);
+    while (!this.stopping && this.deps.concurrency - this.used < enough) {
       await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
     }
     if (this.stopping) {
@@ -527,6 +533,13 @@ export class SqsConsumer implements ConsumerHandle {
       return { ok: false, error };
     });
   }
+}
+
+/** Every poller passes the one signal to the SDK; past ten, Node would warn of a listener leak. */
+function abortControllerForManyPollers(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 export function describe(error: unknown): string {
