@@ -90,6 +90,47 @@ async function inBatches(workers: number, count: number, send: (first: number, s
   );
 }
 
+/** The raw SDK's SendMessageBatch loop, with bare bodies or in the library's wire format. */
+function rawSqsBatchLoop(server: ServerScope, wireFormat: boolean): Publisher {
+  return rawPublisher(
+    () => sqsClient(server.endpoint),
+    (client, destination, count) =>
+      inBatches(BATCH_WORKERS, count, (first, size) =>
+        client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: destination.queueUrl,
+            Entries: Array.from({ length: size }, (_, index) => {
+              const body = JSON.stringify(makeOrder(first + index));
+              return wireFormat
+                ? { Id: String(index), MessageBody: wrapQueueBody(body), MessageAttributes: wireAttributes() }
+                : { Id: String(index), MessageBody: body };
+            }),
+          }),
+        ),
+      ),
+  );
+}
+
+/** The raw SDK's PublishBatch loop, with or without the library's three attributes. */
+function rawSnsBatchLoop(server: ServerScope, wireFormat: boolean): Publisher {
+  return rawPublisher(
+    () => snsClient(server.endpoint),
+    (client, destination, count) =>
+      inBatches(BATCH_WORKERS, count, (first, size) =>
+        client.send(
+          new PublishBatchCommand({
+            TopicArn: destination.topicArn,
+            PublishBatchRequestEntries: Array.from({ length: size }, (_, index) => ({
+              Id: String(index),
+              Message: JSON.stringify(makeOrder(first + index)),
+              ...(wireFormat ? { MessageAttributes: wireAttributes() } : {}),
+            })),
+          }),
+        ),
+      ),
+  );
+}
+
 export function publishScenarios(server: ServerScope, sizes: Sizes): Scenario[] {
   const n = sizes.publish.toLocaleString('en-US');
   const run = (topic: boolean, publish: Publisher) => (round: RoundInfo) => publishRun(server, sizes, round, topic, publish);
@@ -112,21 +153,7 @@ export function publishScenarios(server: ServerScope, sizes: Sizes): Scenario[] 
       name: 'raw SDK, SendMessageBatch loop',
       settings: `${BATCH_WORKERS} loops × batches of 10`,
       baseline: true,
-      run: run(
-        false,
-        rawPublisher(
-          () => sqsClient(server.endpoint),
-          (client, destination, count) =>
-            inBatches(BATCH_WORKERS, count, (first, size) =>
-              client.send(
-                new SendMessageBatchCommand({
-                  QueueUrl: destination.queueUrl,
-                  Entries: Array.from({ length: size }, (_, index) => ({ Id: String(index), MessageBody: JSON.stringify(makeOrder(first + index)) })),
-                }),
-              ),
-            ),
-        ),
-      ),
+      run: run(false, rawSqsBatchLoop(server, false)),
     },
     {
       name: 'nestjs-melange publish()',
@@ -136,25 +163,7 @@ export function publishScenarios(server: ServerScope, sizes: Sizes): Scenario[] 
     {
       name: "raw SDK, SendMessageBatch loop, library's wire format",
       settings: 'as above, with the {"Message"} body and the 3 attributes (manifest, serializer_id, melange_message_id)',
-      run: run(
-        false,
-        rawPublisher(
-          () => sqsClient(server.endpoint),
-          (client, destination, count) =>
-            inBatches(BATCH_WORKERS, count, (first, size) =>
-              client.send(
-                new SendMessageBatchCommand({
-                  QueueUrl: destination.queueUrl,
-                  Entries: Array.from({ length: size }, (_, index) => ({
-                    Id: String(index),
-                    MessageBody: wrapQueueBody(JSON.stringify(makeOrder(first + index))),
-                    MessageAttributes: wireAttributes(),
-                  })),
-                }),
-              ),
-            ),
-        ),
-      ),
+      run: run(false, rawSqsBatchLoop(server, true)),
     },
   ];
   const snsContenders: Contender[] = [
@@ -162,47 +171,12 @@ export function publishScenarios(server: ServerScope, sizes: Sizes): Scenario[] 
       name: 'raw SDK, SNS PublishBatch loop',
       settings: `${BATCH_WORKERS} loops × batches of 10, topic → 2 queues`,
       baseline: true,
-      run: run(
-        true,
-        rawPublisher(
-          () => snsClient(server.endpoint),
-          (client, destination, count) =>
-            inBatches(BATCH_WORKERS, count, (first, size) =>
-              client.send(
-                new PublishBatchCommand({
-                  TopicArn: destination.topicArn,
-                  PublishBatchRequestEntries: Array.from({ length: size }, (_, index) => ({
-                    Id: String(index),
-                    Message: JSON.stringify(makeOrder(first + index)),
-                  })),
-                }),
-              ),
-            ),
-        ),
-      ),
+      run: run(true, rawSnsBatchLoop(server, false)),
     },
     {
       name: "raw SDK, SNS PublishBatch loop, library's wire format",
       settings: 'as above, with the 3 attributes',
-      run: run(
-        true,
-        rawPublisher(
-          () => snsClient(server.endpoint),
-          (client, destination, count) =>
-            inBatches(BATCH_WORKERS, count, (first, size) =>
-              client.send(
-                new PublishBatchCommand({
-                  TopicArn: destination.topicArn,
-                  PublishBatchRequestEntries: Array.from({ length: size }, (_, index) => ({
-                    Id: String(index),
-                    Message: JSON.stringify(makeOrder(first + index)),
-                    MessageAttributes: wireAttributes(),
-                  })),
-                }),
-              ),
-            ),
-        ),
-      ),
+      run: run(true, rawSnsBatchLoop(server, true)),
     },
     {
       name: 'nestjs-melange publish() to a topic',
