@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Envelope } from '../../messages/envelope';
-import { MessageRejectedError, SendFailedError } from '../../errors';
+import { MessageRejectedError, SendFailedError, messageOf } from '../../errors';
 import type {
   ConsumeOptions,
   ConsumerHandle,
@@ -377,7 +377,7 @@ export class SqsBackend implements MessagingBackend {
     error: unknown,
   ): ReadonlyArray<EntryOutcome<SendResult>> {
     const code = error instanceof Error ? error.name : 'Error';
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     this.logger.error(
       `destination=${destination}: a request carrying ${entries.length} message(s) failed: ${describe(error)}`);
     return entries.map((entry) => ({
