@@ -57,7 +57,11 @@ describe('MelangeHealthIndicator (@nestjs/terminus)', () => {
     });
 
     await server.stop();
-    const down = await waitForStatus(check, 'error');
+    // The backend check fails at once; the consumer reports failing once its poll in progress ends.
+    const down = await waitForStatus(check, 'error', (result) => {
+      const consumers = (result.details.melange as { consumers: Record<string, { up: boolean }> }).consumers;
+      return consumers['health-beats'].up === false;
+    });
     const melange = down.details.melange as { backends: Record<string, { up: boolean; error?: string }>; consumers: Record<string, { up: boolean; reason?: string }> };
     expect(melange.backends.sqs.up).toBe(false);
     expect(melange.consumers['health-beats'].up).toBe(false);
@@ -72,16 +76,18 @@ describe('MelangeHealthIndicator (@nestjs/terminus)', () => {
 });
 
 /** HealthCheckService throws a 503 carrying the result when something is down. */
-async function waitForStatus(check: () => Promise<{ status: string; details: Record<string, Record<string, unknown>> }>, status: 'ok' | 'error') {
-  let last: { status: string; details: Record<string, Record<string, unknown>> } | undefined;
+type HealthResult = { status: string; details: Record<string, Record<string, unknown>> };
+
+async function waitForStatus(check: () => Promise<HealthResult>, status: 'ok' | 'error', also: (result: HealthResult) => boolean = () => true) {
+  let last: HealthResult | undefined;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     try {
       last = await check();
     } catch (error) {
-      last = (error as { response: { status: string; details: Record<string, Record<string, unknown>> } }).response;
+      last = (error as { response: HealthResult }).response;
     }
-    if (last.status === status) return last;
+    if (last.status === status && also(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`health never became ${status}; last: ${JSON.stringify(last)}`);
