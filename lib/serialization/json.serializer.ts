@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { manifestOf } from '../messages/message.decorator';
+import { PlainJson } from './plain-json';
 import type { Serializer } from './serializer';
 
 /** Python melange's JSON serializer id; keep it so both sides agree. */
@@ -8,20 +9,24 @@ export const JSON_SERIALIZER_ID = 1;
 
 /**
  * JSON through class-transformer, so consumers get real class instances: methods work, and
- * `@Type(() => Date)` / `@Type(() => Nested)` fields come back as what they were.
+ * `@Type(() => Date)` / `@Type(() => Nested)` fields come back as what they were. Classes without
+ * class-transformer decorators take a plain-JSON path with the same result, several times faster.
  */
 export class JsonSerializer implements Serializer {
   readonly id = JSON_SERIALIZER_ID;
+  private readonly plainJson = new PlainJson();
 
   manifest(value: object): string {
     return manifestOf(value.constructor as Type<unknown>);
   }
 
   serialize(value: object): string {
-    return JSON.stringify(instanceToPlain(value));
+    return this.plainJson.stringify(value) ?? JSON.stringify(instanceToPlain(value));
   }
 
   deserialize(payload: string, _manifest: string | undefined, type?: Type<unknown>): unknown {
+    const fast = type && this.plainJson.parse(type, payload);
+    if (fast) return fast;
     const plain: unknown = JSON.parse(payload);
     if (!type || typeof plain !== 'object' || plain === null || Array.isArray(plain)) return plain;
     return plainToInstance(type, plain);
