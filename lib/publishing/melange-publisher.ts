@@ -107,7 +107,7 @@ export class MelangePublisher {
     try {
       const span = { system: this.backends.systemOf(backendName), destination: name, messageId: envelope.messageId };
       const result = await tracePublish(span, (traceAttributes) => {
-        const traced = { ...envelope, attributes: { ...envelope.attributes, ...traceAttributes } };
+        const traced = withTraceAttributes(envelope, traceAttributes);
         return target.queue !== undefined ? backend.send(name, traced, sendOptions) : backend.publish(name, traced, sendOptions);
       });
       this.events.emit('published', { ...event, durationMs: performance.now() - startedAt });
@@ -150,6 +150,11 @@ export class MelangePublisher {
       attributes: options.attributes ?? {},
     };
   }
+}
+
+function withTraceAttributes(envelope: Envelope, traceAttributes: Readonly<Record<string, string>>): Envelope {
+  if (Object.keys(traceAttributes).length === 0) return envelope;
+  return { ...envelope, attributes: { ...envelope.attributes, ...traceAttributes } };
 }
 
 function isDestination(value: MessageDestination | PublishOptions | undefined): value is MessageDestination {
