@@ -13,8 +13,8 @@ describe('visibility heartbeat', () => {
       await delivery.ack();
     });
     // Room for a second delivery: without the heartbeat, the message would come back after 2 s
-    // and this consumer would take it again.
-    const consumer = backend.consume(queue, recorder.handler, { concurrency: 2 });
+    // and this consumer would take it again. (A poller waits for 10 free slots, hence 11.)
+    const consumer = backend.consume(queue, recorder.handler, { concurrency: 11 });
 
     await backend.send(queue, envelope());
     await recorder.waitForCount(1);
@@ -26,4 +26,27 @@ describe('visibility heartbeat', () => {
     expect(await receivePlain(sqs, queue, 1, 1000)).toEqual([]);
     sqs.destroy();
   }, 20_000);
+
+  it('keeps more messages invisible than one renewal request carries', async () => {
+    const backend = factory.create();
+    const queue = uniqueName('heartbeat-many');
+    await backend.declareQueue({ name: queue, visibilityTimeout: 2 });
+    const recorder = new DeliveryRecorder(async (delivery) => {
+      await sleep(4500);
+      await delivery.ack();
+    });
+    // 12 at once, so renewals take two batch requests; room for 12 more (and a poller waits for
+    // 10 free slots), so any message whose renewal was missed would be taken again.
+    const consumer = backend.consume(queue, recorder.handler, { concurrency: 24 });
+
+    for (let index = 0; index < 12; index++) await backend.send(queue, envelope());
+    await recorder.waitForCount(12);
+    await sleep(5000);
+    await consumer.stop();
+
+    expect(recorder.deliveries.map((delivery) => delivery.receiveCount)).toEqual(new Array(12).fill(1));
+    const sqs = plainSqs();
+    expect(await receivePlain(sqs, queue, 10, 1000)).toEqual([]);
+    sqs.destroy();
+  }, 25_000);
 });

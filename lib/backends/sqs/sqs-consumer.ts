@@ -21,6 +21,7 @@ import {
   type ResolvedSqsSettings,
 } from './sqs-backend.options';
 import type { QueueInfo, SqsDirectory } from './sqs-directory';
+import { VisibilityKeeper, type VisibilityLease } from './visibility-keeper';
 import { DEAD_LETTER_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE, decodeSqsMessage } from './sqs-wire-format';
 
 /** SQS attribute values are limited in size; a reason is for humans, its start is enough. */
@@ -45,10 +46,10 @@ interface PendingDelete {
 
 type Outcome = 'ack' | 'retry' | 'dead-letter' | 'none';
 
-/** A received message and the heartbeat that keeps it invisible until it is settled or released. */
+/** A received message and the lease that keeps it invisible until it is settled or released. */
 interface Received {
   readonly message: SqsMessage;
-  readonly heartbeat: Heartbeat;
+  readonly lease: VisibilityLease;
 }
 
 /** Received messages of one FIFO group waiting their turn behind the one running. */
@@ -60,34 +61,6 @@ interface GroupLine {
 const EMPTY_SHORT_POLL_PAUSE_MS = 1000;
 /** Without a dead-letter queue, an undecodable message comes back after this long, not at once. */
 const UNDECODABLE_RETRY_SECONDS = 300;
-
-/**
- * Renews a received message's visibility timeout at every half of it, from receipt until the
- * message is settled or handed back: messages waiting behind a FIFO group's running message need
- * it as much as the running one. `stop()` resolves once no renewal is in flight, so a renewal can
- * never land after a retry's own visibility change.
- */
-class Heartbeat {
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<unknown> = Promise.resolve();
-  private stopped = false;
-
-  constructor(renew: () => Promise<unknown>, intervalMs: number, onFailure: (error: unknown) => void) {
-    if (intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.inFlight = renew().catch((error: unknown) => {
-        if (!this.stopped) onFailure(error);
-      });
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    return this.inFlight.then(() => undefined);
-  }
-}
 
 /**
  * Polls one queue and hands messages to the handler, at most `concurrency` at a time.
@@ -108,8 +81,8 @@ export class SqsConsumer implements ConsumerHandle {
   private readonly deletes: RequestBatcher<PendingDelete, void>;
   private wakeSleepers: () => void = () => undefined;
   private state: ConsumerStatus['state'] = 'running';
-  /** Once abandoned, running handlers no longer keep their messages invisible. */
-  private abandoned = false;
+  /** Made with the first message, when the queue's URL and visibility timeout are known. */
+  private keeper: VisibilityKeeper | undefined;
   /** Handlers running now (slots also count messages waiting in a FIFO line and idle polls). */
   private handling = 0;
   private lastPollAt: number | undefined;
@@ -147,7 +120,8 @@ export class SqsConsumer implements ConsumerHandle {
   async abandon(): Promise<void> {
     this.stopping = true;
     this.state = 'stopping';
-    this.abandoned = true;
+    // Running handlers no longer keep their messages invisible.
+    this.keeper?.close();
     this.wakeSleepers();
     this.abort.abort();
     for (const wake of this.slotWaiters.splice(0)) {
@@ -184,6 +158,7 @@ export class SqsConsumer implements ConsumerHandle {
     while (this.running.size > 0) {
       await Promise.allSettled([...this.running]);
     }
+    this.keeper?.close();
     await this.deletes.drain();
   }
 
@@ -287,7 +262,7 @@ export class SqsConsumer implements ConsumerHandle {
   }
 
   private accept(info: QueueInfo, message: SqsMessage): void {
-    const received: Received = { message, heartbeat: this.startHeartbeat(info, message) };
+    const received: Received = { message, lease: this.keeperFor(info).hold(message) };
     const groupId = message.Attributes?.MessageGroupId;
     if (!info.fifo || groupId === undefined) {
       this.track(this.handle(info, received).then(() => this.release(1)));
@@ -329,7 +304,7 @@ export class SqsConsumer implements ConsumerHandle {
       this.groups.delete(groupId);
       const rest = line.messages.splice(0);
       if (rest.length > 0) {
-        await Promise.all(rest.map(({ heartbeat }) => heartbeat.stop()));
+        await Promise.all(rest.map(({ lease }) => lease.release()));
         // Newest first: some brokers put a released FIFO message at the head of its group.
         await this.makeVisible(info, rest.map(({ message }) => message).reverse());
         this.release(rest.length);
@@ -337,14 +312,14 @@ export class SqsConsumer implements ConsumerHandle {
     }
   }
 
-  private async handle(info: QueueInfo, { message, heartbeat }: Received): Promise<Outcome> {
+  private async handle(info: QueueInfo, { message, lease }: Received): Promise<Outcome> {
     const decoded = decodeSqsMessage(message);
     if (!decoded.ok) {
-      await heartbeat.stop();
+      await lease.release();
       return this.handleUndecodable(info, message, decoded.messageId, decoded.reason);
     }
     this.handling++;
-    const { delivery, outcome } = this.delivery(info, message, decoded.envelope, heartbeat);
+    const { delivery, outcome } = this.delivery(info, message, decoded.envelope, lease);
     try {
       await this.deps.handler(delivery);
     } catch (error) {
@@ -354,7 +329,7 @@ export class SqsConsumer implements ConsumerHandle {
     } finally {
       this.handling--;
     }
-    await heartbeat.stop();
+    await lease.release();
     const taken = outcome();
     if (taken === 'none') {
       this.deps.logger.warn(
@@ -364,30 +339,22 @@ export class SqsConsumer implements ConsumerHandle {
     return taken;
   }
 
-  private startHeartbeat(info: QueueInfo, message: SqsMessage): Heartbeat {
-    const seconds = Math.min(this.deps.settings.visibilityTimeout ?? info.visibilityTimeout, SQS_MAX_VISIBILITY_SECONDS);
-    let warned = false;
-    return new Heartbeat(
-      () =>
-        this.abandoned
-          ? Promise.resolve()
-          : this.deps.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: seconds })),
-      seconds > 1 ? (seconds * 1000) / 2 : 0,
-      (error) => {
-        if (warned) return;
-        warned = true;
-        this.deps.logger.warn(
-          `queue=${this.queue} message=${message.MessageId}: could not extend its visibility while it waits or runs; ` +
-            `it may be delivered again before it is settled: ${describe(error)}`);
-      },
-    );
+  private keeperFor(info: QueueInfo): VisibilityKeeper {
+    this.keeper ??= new VisibilityKeeper({
+      client: this.deps.client,
+      queue: this.queue,
+      queueUrl: info.url,
+      visibilitySeconds: Math.min(this.deps.settings.visibilityTimeout ?? info.visibilityTimeout, SQS_MAX_VISIBILITY_SECONDS),
+      logger: this.deps.logger,
+    });
+    return this.keeper;
   }
 
   private delivery(
     info: QueueInfo,
     message: SqsMessage,
     envelope: Envelope,
-    heartbeat: Heartbeat,
+    lease: VisibilityLease,
   ): { delivery: Delivery; outcome: () => Outcome } {
     let decision: Outcome = 'none';
     /**
@@ -401,7 +368,7 @@ export class SqsConsumer implements ConsumerHandle {
       }
       decision = next;
       try {
-        await heartbeat.stop();
+        await lease.release();
         await act();
       } catch (error) {
         decision = 'none';

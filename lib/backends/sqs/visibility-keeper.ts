@@ -1,0 +1,106 @@
+import { ChangeMessageVisibilityBatchCommand, type Message as SqsMessage, type SQSClient } from '@aws-sdk/client-sqs';
+import type { LoggerService } from '@nestjs/common';
+import { SQS_MAX_BATCH_ENTRIES } from './sqs-backend.options';
+
+/** A message the keeper holds invisible until `release()`. */
+export interface VisibilityLease {
+  /** Stops renewing; resolves once no renewal that may include it is in flight. */
+  release(): Promise<void>;
+}
+
+interface Held {
+  readonly message: SqsMessage;
+  renewedAt: number;
+  warned: boolean;
+}
+
+interface KeeperDependencies {
+  readonly client: SQSClient;
+  readonly queue: string;
+  readonly queueUrl: string;
+  /** The visibility timeout each renewal sets; no renewals when it is 1 s or less. */
+  readonly visibilitySeconds: number;
+  readonly logger: LoggerService;
+}
+
+/**
+ * Keeps one queue's received messages invisible from receipt until they are settled or handed
+ * back: messages waiting behind a FIFO group's running message need it as much as running ones.
+ *
+ * One timer per consumer, ticking every quarter of the timeout, renews (ten per batch request)
+ * the messages not renewed for that long, so each is renewed at the latest half-way through its
+ * timeout. A timer per message cost every message a setInterval and a clearInterval, though
+ * almost all are settled long before their first renewal.
+ */
+export class VisibilityKeeper {
+  private readonly held = new Set<Held>();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: KeeperDependencies) {
+    if (deps.visibilitySeconds <= 1) return;
+    this.timer = setInterval(() => this.renewDue(), this.periodMs);
+    this.timer.unref();
+  }
+
+  hold(message: SqsMessage): VisibilityLease {
+    const held: Held = { message, renewedAt: Date.now(), warned: false };
+    this.held.add(held);
+    return {
+      release: () => {
+        this.held.delete(held);
+        // So that a renewal never lands after the caller's own visibility change or delete.
+        return this.renewing.then(() => undefined);
+      },
+    };
+  }
+
+  /** Stops renewing anything: held messages come back when their visibility timeout ends. */
+  close(): void {
+    clearInterval(this.timer);
+    this.held.clear();
+  }
+
+  private get periodMs(): number {
+    return (this.deps.visibilitySeconds * 1000) / 4;
+  }
+
+  private renewDue(): void {
+    const now = Date.now();
+    const due = [...this.held].filter((held) => now - held.renewedAt >= this.periodMs);
+    if (due.length === 0) return;
+    const requests: Promise<void>[] = [];
+    for (let start = 0; start < due.length; start += SQS_MAX_BATCH_ENTRIES) {
+      const chunk = due.slice(start, start + SQS_MAX_BATCH_ENTRIES);
+      for (const held of chunk) held.renewedAt = now;
+      requests.push(this.renew(chunk));
+    }
+    this.renewing = Promise.all([this.renewing, ...requests]);
+  }
+
+  private async renew(chunk: readonly Held[]): Promise<void> {
+    const { client, queueUrl, visibilitySeconds } = this.deps;
+    try {
+      const response = await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((held, index) => ({ Id: String(index), ReceiptHandle: held.message.ReceiptHandle ?? '', VisibilityTimeout: visibilitySeconds })),
+        }),
+      );
+      for (const failed of response.Failed ?? []) {
+        this.warn(chunk[Number(failed.Id)], `${failed.Code ?? 'Unknown'}: ${failed.Message ?? ''}`);
+      }
+    } catch (error) {
+      for (const held of chunk) this.warn(held, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    }
+  }
+
+  /** Once per message, and not for one released meanwhile (its receipt may be gone by design). */
+  private warn(held: Held | undefined, why: string): void {
+    if (!held || held.warned || !this.held.has(held)) return;
+    held.warned = true;
+    this.deps.logger.warn(
+      `queue=${this.deps.queue} message=${held.message.MessageId}: could not extend its visibility while it waits or runs; ` +
+        `it may be delivered again before it is settled: ${why}`);
+  }
+}
