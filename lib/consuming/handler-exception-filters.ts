@@ -31,6 +31,10 @@ export class HandlerExceptionFilters {
     return new HandlerExceptionFilters(declared.map((filter) => selectable(filter, moduleRef)));
   }
 
+  get isEmpty(): boolean {
+    return this.filters.length === 0;
+  }
+
   /** Runs `work`; when it throws, the first filter that catches the error decides. */
   async run(work: () => Promise<unknown>, args: readonly unknown[]): Promise<void> {
     try {

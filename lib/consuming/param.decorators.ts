@@ -61,6 +61,12 @@ export function applyDefaultParams(type: Type<unknown>, methodName: string): voi
   contextParam()(prototype, methodName, 1);
 }
 
+/** True for a handler that takes (message, context) without decorators of its own. */
+export function hasOnlyDefaultParams(type: object, methodName: string): boolean {
+  const keys = Object.keys((Reflect.getMetadata(MELANGE_ARGS_METADATA, type, methodName) as object | undefined) ?? {});
+  return keys.length === 2 && keys.includes(`${MelangeParam.ImplicitPayload}:0`) && keys.includes(`${MelangeParam.Context}:1`);
+}
+
 export const melangeParamsFactory: ParamsFactory = {
   exchangeKeyForValue(kind: number, data: unknown, args: [unknown, Context]) {
     const [message, context] = args;

@@ -1,0 +1,121 @@
+import 'reflect-metadata';
+import {
+  Injectable,
+  type ArgumentMetadata,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplication,
+  type NestInterceptor,
+  type PipeTransform,
+  type Provider,
+} from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import type { Observable } from 'rxjs';
+import { MelangeModule, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
+import { Recorder } from '../support/recorder';
+
+/*
+ * A handler without decorators of its own is called directly when nothing else applies to it. Any
+ * app-wide guard, interceptor or pipe, given either way Nest allows, must still reach it: each
+ * case sets up exactly one, so a case fails if that one kind is overlooked.
+ */
+
+class Ping {
+  constructor(readonly n: number) {}
+}
+
+/** What the enhancer saw. */
+@Injectable()
+class Sightings {
+  readonly seen = new Recorder<string>();
+}
+
+@Injectable()
+@MessageConsumer('pings')
+class PingConsumer {
+  readonly handled = new Recorder<Ping>();
+
+  @OnMessage()
+  ping(message: Ping): void {
+    this.handled.record(message);
+  }
+}
+
+@Injectable()
+class RecordingGuard implements CanActivate {
+  constructor(private readonly sightings: Sightings) {}
+  canActivate(context: ExecutionContext): boolean {
+    this.sightings.seen.record(`guard:${context.getType()}`);
+    return true;
+  }
+}
+
+@Injectable()
+class RecordingInterceptor implements NestInterceptor {
+  constructor(private readonly sightings: Sightings) {}
+  intercept(context: ExecutionContext, next: { handle: () => Observable<unknown> }): Observable<unknown> {
+    this.sightings.seen.record(`interceptor:${context.getType()}`);
+    return next.handle();
+  }
+}
+
+@Injectable()
+class RecordingPipe implements PipeTransform {
+  constructor(private readonly sightings: Sightings) {}
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (value instanceof Ping) this.sightings.seen.record(`pipe:${metadata.type}`);
+    return value;
+  }
+}
+
+type Setup = { providers?: Provider[]; configure?: (app: INestApplication, sightings: Sightings) => void };
+
+const cases: Array<[string, Setup, string]> = [
+  ['useGlobalGuards', { configure: (app, sightings) => app.useGlobalGuards(new RecordingGuard(sightings)) }, 'guard:melange'],
+  ['useGlobalInterceptors', { configure: (app, sightings) => app.useGlobalInterceptors(new RecordingInterceptor(sightings)) }, 'interceptor:melange'],
+  ['useGlobalPipes', { configure: (app, sightings) => app.useGlobalPipes(new RecordingPipe(sightings)) }, 'pipe:custom'],
+  ['APP_GUARD', { providers: [{ provide: APP_GUARD, useClass: RecordingGuard }] }, 'guard:melange'],
+  ['APP_INTERCEPTOR', { providers: [{ provide: APP_INTERCEPTOR, useClass: RecordingInterceptor }] }, 'interceptor:melange'],
+  ['APP_PIPE', { providers: [{ provide: APP_PIPE, useClass: RecordingPipe }] }, 'pipe:custom'],
+];
+
+describe('app-wide enhancers and handlers without decorators', () => {
+  it.each(cases)('%s reaches the handler', async (_how, setup, expected) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [MelangeModule.forRoot({})],
+      providers: [PingConsumer, Sightings, ...(setup.providers ?? [])],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const sightings = app.get(Sightings);
+    setup.configure?.(app, sightings);
+    await app.init();
+    try {
+      await app.get(MelangePublisher).publish(new Ping(1), { queue: 'pings' });
+      expect(await app.get(PingConsumer).handled.waitFor(1)).toEqual([new Ping(1)]);
+      expect(sightings.seen.items).toEqual([expected]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('an undecorated handler in an app without enhancers still gets (message, context)', async () => {
+    @Injectable()
+    @MessageConsumer('plain')
+    class PlainConsumer {
+      readonly seen = new Recorder<{ n: number; queue: string }>();
+      @OnMessage()
+      ping(message: Ping, context: { queue: string }): void {
+        this.seen.record({ n: message.n, queue: context.queue });
+      }
+    }
+    const moduleRef = await Test.createTestingModule({ imports: [MelangeModule.forRoot({})], providers: [PlainConsumer] }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    try {
+      await app.get(MelangePublisher).publish(new Ping(2), { queue: 'plain' });
+      expect(await app.get(PlainConsumer).seen.waitFor(1)).toEqual([{ n: 2, queue: 'plain' }]);
+    } finally {
+      await app.close();
+    }
+  });
+});
