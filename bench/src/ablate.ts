@@ -14,6 +14,7 @@ import * as wire from '../../lib/backends/sqs/sqs-wire-format';
 import { JsonSerializer } from '../../lib/serialization/json.serializer';
 import { MelangeEvents } from '../../lib/observability/melange-events';
 import { SqsConsumer } from '../../lib/backends/sqs/sqs-consumer';
+import { VisibilityKeeper } from '../../lib/backends/sqs/visibility-keeper';
 import { HandlerInvoker } from '../../lib/consuming/handler-invoker';
 import type { HandlerBinding } from '../../lib/consuming/dispatch-table';
 import { FULL, ServerScope, type Sizes } from './context';
@@ -47,8 +48,8 @@ const consumePatches: Patch[] = [
     apply: () => replace(MelangeEvents.prototype, 'emit', () => undefined),
   },
   {
-    name: 'heartbeat: no visibility timer per message',
-    apply: () => replace(SqsConsumer.prototype as unknown as { startHeartbeat: () => { stop: () => void } }, 'startHeartbeat', () => ({ stop: () => undefined })),
+    name: 'heartbeat: no visibility lease per message',
+    apply: () => replace(VisibilityKeeper.prototype, 'hold', () => ({ release: () => Promise.resolve() })),
   },
   {
     name: 'invoker: call the method directly (no Nest guards/interceptors/pipes/filters)',
@@ -72,21 +73,6 @@ const consumePatches: Patch[] = [
           return Promise.resolve();
         };
         return made;
-      });
-    },
-  },
-  {
-    name: 'full receives: a poller waits for 10 free slots, so every receive asks for 10',
-    apply: () => {
-      type Internals = { reserve: (wanted: number) => Promise<number>; stopping: boolean; used: number; slotWaiters: Array<() => void>; deps: { concurrency: number } };
-      return replace(SqsConsumer.prototype as unknown as Internals, 'reserve', async function (this: Internals, wanted: number) {
-        const need = Math.min(wanted, this.deps.concurrency);
-        while (!this.stopping && this.deps.concurrency - this.used < need) {
-          await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-        }
-        if (this.stopping) return 0;
-        this.used += need;
-        return need;
       });
     },
   },
