@@ -50,6 +50,8 @@ type Outcome = 'ack' | 'retry' | 'dead-letter' | 'none';
 interface Received {
   readonly message: SqsMessage;
   readonly lease: VisibilityLease;
+  /** Frees its slot, once. FIFO messages have none: their group's line holds the slot. */
+  readonly freeSlot?: () => void;
 }
 
 /** Received messages of one FIFO group waiting their turn behind the one running. */
@@ -83,6 +85,8 @@ export class SqsConsumer implements ConsumerHandle {
   private state: ConsumerStatus['state'] = 'running';
   /** Made with the first message, when the queue's URL and visibility timeout are known. */
   private keeper: VisibilityKeeper | undefined;
+  /** Acknowledged messages whose slot went to the next message while their delete is on its way. */
+  private awaitingDelete = 0;
   /** Handlers running now (slots also count messages waiting in a FIFO line and idle polls). */
   private handling = 0;
   private lastPollAt: number | undefined;
@@ -262,12 +266,14 @@ export class SqsConsumer implements ConsumerHandle {
   }
 
   private accept(info: QueueInfo, message: SqsMessage): void {
-    const received: Received = { message, lease: this.keeperFor(info).hold(message) };
+    const lease = this.keeperFor(info).hold(message);
     const groupId = message.Attributes?.MessageGroupId;
     if (!info.fifo || groupId === undefined) {
-      this.track(this.handle(info, received).then(() => this.release(1)));
+      const freeSlot = this.slotFreedOnce();
+      this.track(this.handle(info, { message, lease, freeSlot }).then(freeSlot));
       return;
     }
+    const received: Received = { message, lease };
     const line = this.groups.get(groupId);
     if (line) {
       line.messages.push(received);
@@ -276,6 +282,33 @@ export class SqsConsumer implements ConsumerHandle {
     const fresh: GroupLine = { messages: [received] };
     this.groups.set(groupId, fresh);
     this.track(this.runGroup(info, groupId, fresh));
+  }
+
+  private slotFreedOnce(): () => void {
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.release(1);
+    };
+  }
+
+  /**
+   * Deletes an acknowledged message. Its slot goes to the next message as soon as the delete is
+   * on its way rather than when the broker confirms it: otherwise every slot spends a round trip
+   * idle per message (15 % of the throughput here, more where round trips are longer). At most
+   * `concurrency` messages wait so, which bounds what a stalled broker can leave unconfirmed.
+   */
+  private async delete(receiptHandle: string, messageId: string, freeSlot: (() => void) | undefined): Promise<void> {
+    const deleted = this.deletes.add({ receiptHandle, messageId }, 0);
+    if (!freeSlot || this.awaitingDelete >= this.deps.concurrency) return deleted;
+    this.awaitingDelete++;
+    freeSlot();
+    try {
+      await deleted;
+    } finally {
+      this.awaitingDelete--;
+    }
   }
 
   private track(work: Promise<void>): void {
@@ -312,14 +345,15 @@ export class SqsConsumer implements ConsumerHandle {
     }
   }
 
-  private async handle(info: QueueInfo, { message, lease }: Received): Promise<Outcome> {
+  private async handle(info: QueueInfo, received: Received): Promise<Outcome> {
+    const { message, lease } = received;
     const decoded = decodeSqsMessage(message);
     if (!decoded.ok) {
       await lease.release();
       return this.handleUndecodable(info, message, decoded.messageId, decoded.reason);
     }
     this.handling++;
-    const { delivery, outcome } = this.delivery(info, message, decoded.envelope, lease);
+    const { delivery, outcome } = this.delivery(info, received, decoded.envelope);
     try {
       await this.deps.handler(delivery);
     } catch (error) {
@@ -352,9 +386,8 @@ export class SqsConsumer implements ConsumerHandle {
 
   private delivery(
     info: QueueInfo,
-    message: SqsMessage,
+    { message, lease, freeSlot }: Received,
     envelope: Envelope,
-    lease: VisibilityLease,
   ): { delivery: Delivery; outcome: () => Outcome } {
     let decision: Outcome = 'none';
     /**
@@ -381,7 +414,7 @@ export class SqsConsumer implements ConsumerHandle {
       envelope,
       receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
       groupId: message.Attributes?.MessageGroupId,
-      ack: () => settle('ack', () => this.deletes.add({ receiptHandle, messageId: envelope.messageId }, 0)),
+      ack: () => settle('ack', () => this.delete(receiptHandle, envelope.messageId, freeSlot)),
       retry: (delayMs: number) =>
         settle('retry', async () => {
           const seconds = Math.min(Math.max(0, Math.ceil(delayMs / 1000)), SQS_MAX_VISIBILITY_SECONDS);
