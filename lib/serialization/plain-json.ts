@@ -28,6 +28,8 @@ function loadMetadataMaps(): MetadataMaps | undefined {
   }
 }
 
+/** Deeper than this, class-transformer decides (a cycle overflows either way). */
+const MAX_DEPTH = 64;
 const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array) as Type<unknown>;
 /** Classes class-transformer converts in ways of its own (Map → object, Set → array, ...). */
 const SPECIAL_CLASSES: readonly Type<unknown>[] = [Map, Set, WeakMap, WeakSet, Promise, ArrayBuffer, DataView, TYPED_ARRAY, Date, String, Number, Boolean];
@@ -74,17 +76,41 @@ export class PlainJson {
 
   /** `JSON.stringify(instanceToPlain(value))`, or `undefined` when only class-transformer gives that. */
   stringify(value: object): string | undefined {
-    if (!this.isPlain(value.constructor as Type<unknown>)) return undefined;
-    let differs = false;
-    const isPlain = (type: Type<unknown>) => this.isPlain(type);
-    const json = JSON.stringify(value, function (this: Record<string, unknown>, key: string, next: unknown) {
-      if (differs || !sameAsClassTransformer(this, key, next, value, isPlain)) {
-        differs = true;
-        return undefined;
+    // A walk first, then JSON.stringify without a replacer: a replacer costs more than the walk.
+    return this.writesAsItIs(value, 0) ? JSON.stringify(value) : undefined;
+  }
+
+  /**
+   * True when JSON.stringify writes `value` as class-transformer would: plain objects, arrays and
+   * instances of plain classes, holding primitives, Dates and more of the same. class-transformer
+   * turns Maps and Sets into objects and arrays, calls function-valued fields, ignores toJSON,
+   * drops `__proto__` and `constructor` keys and array holes, and applies decorators of nested classes.
+   */
+  private writesAsItIs(value: object, depth: number): boolean {
+    if (depth > MAX_DEPTH) return false;
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) {
+        if (!(index in value) || !this.fieldWritesAsItIs(value[index], depth)) return false;
       }
-      return next;
-    });
-    return differs ? undefined : json;
+      return true;
+    }
+    const prototype = Object.getPrototypeOf(value) as { constructor?: unknown } | null;
+    if (prototype !== Object.prototype && (prototype === null || typeof prototype.constructor !== 'function' || !this.isPlain(prototype.constructor as Type<unknown>))) {
+      return false;
+    }
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__' || key === 'constructor' || !this.fieldWritesAsItIs((value as Record<string, unknown>)[key], depth)) return false;
+    }
+    return true;
+  }
+
+  private fieldWritesAsItIs(field: unknown, depth: number): boolean {
+    if (typeof field === 'function') return false;
+    if (typeof field !== 'object' || field === null) return true;
+    // Both write a Date as its ISO string (class-transformer copies it first).
+    if (Object.getPrototypeOf(field) === Date.prototype) return true;
+    return this.writesAsItIs(field, depth + 1);
   }
 
   private decide(type: Type<unknown>): boolean {
@@ -98,28 +124,4 @@ export class PlainJson {
     }
     return true;
   }
-}
-
-/**
- * For one step of `JSON.stringify`: true when class-transformer would have written the same.
- * `next` is the value after `toJSON`, `holder[key]` the one before it.
- */
-function sameAsClassTransformer(
-  holder: Record<string, unknown>,
-  key: string,
-  next: unknown,
-  root: object,
-  isPlain: (type: Type<unknown>) => boolean,
-): boolean {
-  // class-transformer calls function-valued properties and writes what they return.
-  if (typeof next === 'function') return false;
-  if (key === '__proto__' || key === 'constructor') return false;
-  const raw = holder[key];
-  // It ignores toJSON, except that a Date comes out as the same ISO string.
-  if (raw !== next && !(raw instanceof Date)) return false;
-  if (typeof next !== 'object' || next === null || next === root || Array.isArray(next)) return true;
-  const prototype = Object.getPrototypeOf(next) as { constructor?: unknown } | null;
-  if (prototype === Object.prototype) return true;
-  // Other class instances: as plain data only when they, too, have no metadata.
-  return prototype !== null && typeof prototype.constructor === 'function' && isPlain(prototype.constructor as Type<unknown>);
 }

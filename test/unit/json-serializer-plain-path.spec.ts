@@ -190,6 +190,8 @@ describe('JsonSerializer plain-JSON path', () => {
     ['a toJSON method', () => new WithToJson()],
     ['a function-valued field', () => new WithFunctionField()],
     ['a nested constructor key', () => Object.assign(order(), { meta: JSON.parse('{"constructor":"x"}') as object })],
+    // class-transformer drops the hole; JSON.stringify would write null.
+    ['a sparse array', () => Object.assign(order(), { tags: ['a', , 'c'] })],
   ])('falls back to class-transformer when serializing a value with %s', (_case, make) => {
     const value = make();
     expect(plainJson.stringify(value)).toBeUndefined();
