@@ -14,6 +14,9 @@ async function main(): Promise<void> {
   const sizes: Sizes = { ...FULL, consume: Number(option('n') ?? 10_000), rounds: Number(option('rounds') ?? 3) };
   const server = new ServerScope();
   const counts = [4, 8, 16, 32];
+  // e.g. --only=raw,nestjs-melange: contenders whose name starts so.
+  const only = option('only')?.split(',');
+  const chosen = (name: string) => !only || only.some((prefix) => name.startsWith(prefix));
   const result = await runScenario(
     {
       id: 'tune',
@@ -27,10 +30,12 @@ async function main(): Promise<void> {
         ...counts.map((count) => rawContender(server, sizes, count, `raw, ${count} pollers`)),
         ...counts.map((count) => sqsConsumerContender(server, sizes, count, `sqs-consumer, ${count} Consumers`)),
         ...counts.map((count) => ssutContender(server, sizes, { instances: count }, `@ssut/nestjs-sqs, ${count} consumers`)),
-        ...[undefined, 64, 100, 128, 160, 256].map((concurrency) =>
+        ...[16, undefined, 64, 100, 128, 160, 256].map((concurrency) =>
           melangeContender(server, sizes, concurrency, `nestjs-melange, concurrency ${concurrency ?? '32 (default)'}`),
         ),
-      ].map((contender, index) => (index === 0 ? contender : { ...contender, baseline: false })),
+      ]
+        .filter((contender) => chosen(contender.name))
+        .map((contender, index) => (index === 0 ? contender : { ...contender, baseline: false })),
     },
     (line) => console.log(line),
   );
