@@ -52,14 +52,19 @@ export const FULL: Sizes = {
   memoryConcurrency: 50,
 };
 
-/** The local SQS/SNS server (fauxqs, in a child process of its own) for one scenario. */
+/**
+ * The local SQS/SNS server (fauxqs, in a child process of its own) for one scenario; in a contender
+ * host (src/contender-host.ts), the parent's server, attached to by its endpoint.
+ */
 export class ServerScope {
   private server: LocalSqsServer | undefined;
+  private attachedEndpoint: string | undefined;
   private adminClient: Admin | undefined;
 
   get endpoint(): string {
-    if (!this.server) throw new Error('the local SQS server is not running');
-    return this.server.endpoint;
+    const endpoint = this.server?.endpoint ?? this.attachedEndpoint;
+    if (!endpoint) throw new Error('the local SQS server is not running');
+    return endpoint;
   }
 
   get admin(): Admin {
@@ -72,9 +77,16 @@ export class ServerScope {
     this.adminClient = new Admin(this.server.endpoint);
   }
 
+  /** Uses a server another process started. */
+  attach(endpoint: string): void {
+    this.attachedEndpoint = endpoint;
+    this.adminClient = new Admin(endpoint);
+  }
+
   async stop(): Promise<void> {
     this.adminClient?.close();
     this.adminClient = undefined;
+    this.attachedEndpoint = undefined;
     await this.server?.stop();
     this.server = undefined;
   }

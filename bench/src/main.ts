@@ -11,12 +11,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { FULL, QUICK, ServerScope, type Sizes } from './context';
 import { describeEnvironment, environment } from './environment';
+import { isolated } from './isolation';
 import { runScenario, table, type Scenario, type ScenarioResult } from './runner';
-import { consumeScenario } from './scenarios/consume';
-import { dispatchScenario } from './scenarios/dispatch';
-import { latencyScenario } from './scenarios/latency';
-import { memoryScenario } from './scenarios/memory';
-import { publishScenarios } from './scenarios/publish';
+import { allScenarios } from './scenarios';
 
 const BENCH = join(__dirname, '..');
 
@@ -27,13 +24,10 @@ async function main(): Promise<void> {
   if (option('rounds')) sizes = { ...sizes, rounds: Number(option('rounds')) };
   const only = option('only')?.split(',');
   const server = new ServerScope();
-  const scenarios: Scenario[] = [
-    consumeScenario(server, sizes),
-    ...publishScenarios(server, sizes),
-    latencyScenario(server, sizes),
-    dispatchScenario(sizes),
-    memoryScenario(server, sizes),
-  ].filter((scenario) => !only || only.includes(scenario.id));
+  const scenarios: Scenario[] = allScenarios(server, sizes)
+    .filter((scenario) => !only || only.includes(scenario.id))
+    // The memory scenario starts a fresh process for every run already.
+    .map((scenario) => (scenario.id === 'memory' ? scenario : isolated(scenario, sizes, server)));
   const env = environment();
   const startedAt = new Date();
   console.log(`# nestjs-melange benchmarks (${sizes.mode}), ${startedAt.toISOString()}\n\n${describeEnvironment(env)}`);
