@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import {
   Injectable,
+  Scope,
   type ArgumentMetadata,
   type CanActivate,
   type ExecutionContext,
@@ -12,7 +13,7 @@ import {
 import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Observable } from 'rxjs';
-import { MelangeModule, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
+import { MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
 import { Recorder } from '../support/recorder';
 
 /*
@@ -29,6 +30,8 @@ class Ping {
 @Injectable()
 class Sightings {
   readonly seen = new Recorder<string>();
+  /** Instances of the request-scoped guard. */
+  readonly guards = new Set<object>();
 }
 
 @Injectable()
@@ -69,6 +72,37 @@ class RecordingPipe implements PipeTransform {
   }
 }
 
+@Injectable({ scope: Scope.REQUEST })
+class RequestScopedGuard implements CanActivate {
+  constructor(private readonly sightings: Sightings) {}
+  canActivate(context: ExecutionContext): boolean {
+    this.sightings.guards.add(this);
+    this.sightings.seen.record(`guard:${context.getType()}`);
+    return true;
+  }
+}
+
+@Injectable({ scope: Scope.REQUEST })
+@MessageConsumer('scoped-pings')
+class RequestScopedConsumer {
+  constructor(private readonly sightings: Sightings) {}
+  @OnMessage()
+  ping(message: Ping, context: MessageContext): void {
+    this.sightings.seen.record(`handled:${message.n}:${context.queue}`);
+  }
+}
+
+/** Declared a singleton: the request-scoped guard makes it request-scoped, as it would a controller. */
+@Injectable()
+@MessageConsumer('scoped-pings')
+class SingletonConsumer {
+  constructor(private readonly sightings: Sightings) {}
+  @OnMessage()
+  ping(message: Ping, context: MessageContext): void {
+    this.sightings.seen.record(`handled:${message.n}:${context.queue}`);
+  }
+}
+
 type Setup = { providers?: Provider[]; configure?: (app: INestApplication, sightings: Sightings) => void };
 
 const cases: Array<[string, Setup, string]> = [
@@ -94,6 +128,26 @@ describe('app-wide enhancers and handlers without decorators', () => {
       await app.get(MelangePublisher).publish(new Ping(1), { queue: 'pings' });
       expect(await app.get(PingConsumer).handled.waitFor(1)).toEqual([new Ping(1)]);
       expect(sightings.seen.items).toEqual([expected]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
+    ['a request-scoped consumer', RequestScopedConsumer],
+    ['a consumer declared a singleton', SingletonConsumer],
+  ])('a request-scoped APP_GUARD reaches %s, built for each message', async (_case, consumer) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [MelangeModule.forRoot({})],
+      providers: [consumer, Sightings, { provide: APP_GUARD, useClass: RequestScopedGuard }],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    try {
+      await app.get(MelangePublisher).publish(new Ping(3), { queue: 'scoped-pings' });
+      await app.get(MelangePublisher).publish(new Ping(4), { queue: 'scoped-pings' });
+      // The two messages may be handled side by side: order aside, a guard ran for each.
+      expect([...(await app.get(Sightings).seen.waitFor(4))].sort()).toEqual(['guard:melange', 'guard:melange', 'handled:3:scoped-pings', 'handled:4:scoped-pings']);
+      expect(app.get(Sightings).guards.size).toBe(2);
     } finally {
       await app.close();
     }
