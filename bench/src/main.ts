@@ -57,7 +57,8 @@ function report(sizes: Sizes, startedAt: Date, durationMs: number, env: string, 
     `# nestjs-melange benchmark results (${sizes.mode} run)`,
     '',
     `${startedAt.toISOString()}, ${(durationMs / 60_000).toFixed(1)} min. Median of ${sizes.rounds} rounds after a warm-up ` +
-      `(memory: ${sizes.memoryRounds} round(s), no warm-up); contenders alternate, the order rotating each round. ` +
+      `(memory: ${sizes.memoryRounds} round(s), no warm-up); contenders alternate, the order rotating each round, each in a ` +
+      'Node process of its own (memory: a fresh one per run). ' +
       'Ratios compare medians with the bold baseline row.',
     '',
     env,

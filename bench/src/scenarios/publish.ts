@@ -189,7 +189,7 @@ export function publishScenarios(server: ServerScope, sizes: Sizes): Scenario[] 
     'waits for every call to be acknowledged. Rate = messages per second from the first call to the last acknowledgement; ' +
     `CPU = this process's CPU over the same span, per message. nestjs-melange is called by ${PUBLISH_CALLERS} concurrent callers, one ` +
     'publish() at a time each; its SqsBackend gathers calls made in the same tick into batch requests. Its time includes ' +
-    'serializing the class (class-transformer) and building the envelope; the raw loops only JSON.stringify.';
+    'serializing the class (the JSON serializer, on its plain-JSON path) and building the envelope; the raw loops only JSON.stringify.';
   return [
     {
       id: 'publish',
