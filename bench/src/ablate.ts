@@ -16,7 +16,11 @@ import { MelangeEvents } from '../../lib/observability/melange-events';
 import { SqsConsumer } from '../../lib/backends/sqs/sqs-consumer';
 import { VisibilityKeeper } from '../../lib/backends/sqs/visibility-keeper';
 import { HandlerInvoker } from '../../lib/consuming/handler-invoker';
-import type { HandlerBinding } from '../../lib/consuming/dispatch-table';
+import type { DispatchTable, HandlerBinding } from '../../lib/consuming/dispatch-table';
+import { MessageDispatcher } from '../../lib/consuming/message-dispatcher';
+import type { Delivery } from '../../lib/backends/messaging-backend';
+import type { SerializerRegistry } from '../../lib/serialization/serializer-registry';
+import type { MessageTypeRegistry } from '../../lib/messages/message-type-registry';
 import { FULL, ServerScope, type Sizes } from './context';
 import { runScenario, table, type Contender } from './runner';
 import { CONSUME_COLUMNS, melangeContender, rawWireContender } from './scenarios/consume';
@@ -31,6 +35,19 @@ function replace<T extends object, K extends keyof T>(target: T, key: K, value: 
 }
 
 const consumePatches: Patch[] = [
+  {
+    name: 'dispatcher: decode, call the handler, ack; no events, tracing, timeout, idempotency or error handling',
+    apply: () =>
+      replace(MessageDispatcher.prototype, 'dispatch', async function (this: MessageDispatcher, table: DispatchTable, delivery: Delivery) {
+        const internals = this as unknown as { serializers: SerializerRegistry; types: MessageTypeRegistry };
+        const { envelope } = delivery;
+        const route = table.route(envelope.manifest, internals.types);
+        const message = internals.serializers.forId(envelope.serializerId ?? 1).deserialize(envelope.payload, envelope.manifest, route.messageType);
+        const instance = route.handler.provider.instance as Record<string, (message: unknown, context: unknown) => unknown>;
+        await instance[route.handler.methodName]!(message, { queue: delivery.queue });
+        await delivery.ack();
+      }),
+  },
   {
     name: 'deserialize: JSON.parse + Object.assign instead of class-transformer',
     apply: () =>
