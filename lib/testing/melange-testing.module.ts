@@ -3,6 +3,7 @@ import type { TestingModuleBuilder } from '@nestjs/testing';
 import { BackendRegistry } from '../backends/backend-registry';
 import { MelangeModule } from '../melange.module';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
+import { MelangeEvents } from '../observability/melange-events';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { MessageSpy } from './message-spy';
 
@@ -23,7 +24,16 @@ export class MelangeTestingModule {
     return {
       module: MelangeTestingModule,
       imports: [melange],
-      providers: [{ provide: MessageSpy, useValue: spy }],
+      providers: [
+        {
+          provide: MessageSpy,
+          inject: [MelangeEvents],
+          useFactory: (events: MelangeEvents) => {
+            spy.watch(events);
+            return spy;
+          },
+        },
+      ],
       exports: [MessageSpy, melange],
     };
   }
@@ -35,9 +45,10 @@ export class MelangeTestingModule {
   static replaceBackends(builder: TestingModuleBuilder): MessageSpy {
     const spy = new MessageSpy();
     builder.overrideProvider(BackendRegistry).useFactory({
-      inject: [MELANGE_MODULE_OPTIONS, SerializerRegistry],
-      factory: (options: MelangeModuleOptions, serializers: SerializerRegistry) => {
+      inject: [MELANGE_MODULE_OPTIONS, SerializerRegistry, MelangeEvents],
+      factory: (options: MelangeModuleOptions, serializers: SerializerRegistry, events: MelangeEvents) => {
         spy.useSerializers(serializers);
+        spy.watch(events);
         return new BackendRegistry(spy.backendsFor(backendNames(options)), options.defaultBackend);
       },
     });

@@ -14,11 +14,16 @@ import type {
 } from '../backends/messaging-backend';
 import type { Envelope } from '../messages/envelope';
 import { newMessageId } from '../messages/message-id';
+import type { MelangeEvents } from '../observability/melange-events';
 import { manifestOf } from '../messages/message.decorator';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 
-export type SpiedOutcome = 'published' | 'handled' | 'retried' | 'dead-lettered';
+/**
+ * 'handled': a handler ran and the message was acknowledged. 'discarded': no handler takes it and
+ * `consumers.unroutable` is 'discard'. 'duplicate': the idempotency store knew it; no handler ran.
+ */
+export type SpiedOutcome = 'published' | 'handled' | 'retried' | 'dead-lettered' | 'discarded' | 'duplicate';
 
 export interface SpiedMessage<T = unknown> {
   readonly outcome: SpiedOutcome;
@@ -54,6 +59,10 @@ export class MessageSpy {
   private waiters: Waiter[] = [];
   private readonly backends = new Map<string, InMemoryBackend>();
   private serializers: SerializerRegistry;
+  /** Set once the application's events are watched: acknowledgements are then told apart by them. */
+  private events: MelangeEvents | undefined;
+  /** Deliveries being consumed, until an event says how an acknowledged one ended. */
+  private readonly consuming = new Map<string, Omit<SpiedMessage, 'message' | 'outcome'>>();
 
   constructor(serializers: SerializerRegistry = new SerializerRegistry()) {
     this.serializers = serializers;
@@ -140,6 +149,24 @@ export class MessageSpy {
     return Object.fromEntries(names.map((name) => [name, this.backendNamed(name)]));
   }
 
+  /**
+   * Learns from the application's events why a message was acknowledged: its handler ran, or it
+   * was discarded or a duplicate. Without them every acknowledgement counts as 'handled'.
+   */
+  watch(events: MelangeEvents): void {
+    if (this.events) return;
+    this.events = events;
+    for (const outcome of ['handled', 'discarded', 'duplicate'] as const) {
+      events.on(outcome, ({ backend, queue, messageId }) => {
+        const key = consumingKey(backend, { queue }, messageId);
+        const consumed = this.consuming.get(key);
+        if (!consumed) return;
+        this.consuming.delete(key);
+        this.record({ ...consumed, outcome });
+      });
+    }
+  }
+
   /** Decode with the application's serializers, once the application has them. */
   useSerializers(serializers: SerializerRegistry): void {
     this.serializers = serializers;
@@ -148,7 +175,19 @@ export class MessageSpy {
   private backendNamed(name: string): MessagingBackend {
     const inner = new InMemoryBackend();
     this.backends.set(name, inner);
-    return new SpyingBackend(inner, name, (record) => this.record(record));
+    return new SpyingBackend(inner, name, {
+      outcome: (record) => this.reported(record),
+      consuming: (record) => {
+        if (this.events) this.consuming.set(consumingKey(record.backend, record.destination, record.envelope.messageId), record);
+      },
+    });
+  }
+
+  private reported(record: Omit<SpiedMessage, 'message'>): void {
+    // Acknowledged: the event that follows says whether a handler ran.
+    if (record.outcome === 'handled' && this.events) return;
+    if (record.outcome !== 'published') this.consuming.delete(consumingKey(record.backend, record.destination, record.envelope.messageId));
+    this.record(record);
   }
 
   private record(record: Omit<SpiedMessage, 'message'>): void {
@@ -175,12 +214,25 @@ export class MessageSpy {
   }
 }
 
+type Consumed = Omit<SpiedMessage, 'message' | 'outcome'>;
+
+interface SpyReports {
+  /** Published, or settled: acknowledged ('handled'), retried or dead-lettered. */
+  readonly outcome: (record: Omit<SpiedMessage, 'message'>) => void;
+  /** A delivery handed to a consumer. */
+  readonly consuming: (record: Consumed) => void;
+}
+
+function consumingKey(backend: string, destination: SpiedMessage['destination'], messageId: string): string {
+  return JSON.stringify([backend, 'queue' in destination ? destination.queue : destination.topic, messageId]);
+}
+
 /** Passes everything to an in-memory backend and tells the spy what happened. */
 class SpyingBackend implements MessagingBackend {
   constructor(
     private readonly inner: InMemoryBackend,
     private readonly name: string,
-    private readonly report: (record: Omit<SpiedMessage, 'message'>) => void,
+    private readonly reports: SpyReports,
   ) {}
 
   declareQueue(spec: QueueSpec): Promise<void> {
@@ -197,13 +249,13 @@ class SpyingBackend implements MessagingBackend {
 
   async send(queue: string, envelope: Envelope, options?: SendOptions): Promise<SendResult> {
     const result = await this.inner.send(queue, envelope, options);
-    this.report({ outcome: 'published', backend: this.name, destination: { queue }, envelope });
+    this.reports.outcome({ outcome: 'published', backend: this.name, destination: { queue }, envelope });
     return result;
   }
 
   async publish(topic: string, envelope: Envelope, options?: SendOptions): Promise<SendResult> {
     const result = await this.inner.publish(topic, envelope, options);
-    this.report({ outcome: 'published', backend: this.name, destination: { topic }, envelope });
+    this.reports.outcome({ outcome: 'published', backend: this.name, destination: { topic }, envelope });
     return result;
   }
 
@@ -220,15 +272,14 @@ class SpyingBackend implements MessagingBackend {
   }
 
   private observed(delivery: Delivery): Delivery {
-    const report = (outcome: SpiedOutcome, reason?: string) =>
-      this.report({
-        outcome,
-        backend: this.name,
-        destination: { queue: delivery.queue },
-        envelope: delivery.envelope,
-        receiveCount: delivery.receiveCount,
-        reason,
-      });
+    const consumed: Consumed = {
+      backend: this.name,
+      destination: { queue: delivery.queue },
+      envelope: delivery.envelope,
+      receiveCount: delivery.receiveCount,
+    };
+    this.reports.consuming(consumed);
+    const report = (outcome: SpiedOutcome, reason?: string) => this.reports.outcome({ ...consumed, outcome, reason });
     return {
       queue: delivery.queue,
       envelope: delivery.envelope,
