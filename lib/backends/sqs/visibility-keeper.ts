@@ -12,6 +12,8 @@ interface Held {
   readonly message: SqsMessage;
   renewedAt: number;
   warned: boolean;
+  /** The renewal request that includes it, while one is in flight. */
+  renewal?: Promise<void>;
 }
 
 interface KeeperDependencies {
@@ -35,7 +37,6 @@ interface KeeperDependencies {
 export class VisibilityKeeper {
   private readonly held = new Set<Held>();
   private readonly timer: NodeJS.Timeout | undefined;
-  private renewing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: KeeperDependencies) {
     if (deps.visibilitySeconds <= 1) return;
@@ -47,10 +48,11 @@ export class VisibilityKeeper {
     const held: Held = { message, renewedAt: Date.now(), warned: false };
     this.held.add(held);
     return {
-      release: () => {
+      release: async () => {
         this.held.delete(held);
-        // So that a renewal never lands after the caller's own visibility change or delete.
-        return this.renewing.then(() => undefined);
+        // So that a renewal of this message never lands after the caller's own visibility change
+        // or delete; renewals of other messages are none of its business.
+        await held.renewal;
       },
     };
   }
@@ -67,15 +69,19 @@ export class VisibilityKeeper {
 
   private renewDue(): void {
     const now = Date.now();
-    const due = [...this.held].filter((held) => now - held.renewedAt >= this.periodMs);
+    // One renewal in flight per message at most, so that release() has one to wait for.
+    const due = [...this.held].filter((held) => !held.renewal && now - held.renewedAt >= this.periodMs);
     if (due.length === 0) return;
-    const requests: Promise<void>[] = [];
     for (let start = 0; start < due.length; start += SQS_MAX_BATCH_ENTRIES) {
       const chunk = due.slice(start, start + SQS_MAX_BATCH_ENTRIES);
-      for (const held of chunk) held.renewedAt = now;
-      requests.push(this.renew(chunk));
+      const renewal = this.renew(chunk).finally(() => {
+        for (const held of chunk) if (held.renewal === renewal) held.renewal = undefined;
+      });
+      for (const held of chunk) {
+        held.renewedAt = now;
+        held.renewal = renewal;
+      }
     }
-    this.renewing = Promise.all([this.renewing, ...requests]);
   }
 
   private async renew(chunk: readonly Held[]): Promise<void> {
