@@ -61,8 +61,11 @@ export class MessageSpy {
   private serializers: SerializerRegistry;
   /** Set once the application's events are watched: acknowledgements are then told apart by them. */
   private events: MelangeEvents | undefined;
-  /** Deliveries being consumed, until an event says how an acknowledged one ended. */
-  private readonly consuming = new Map<string, Omit<SpiedMessage, 'message' | 'outcome'>>();
+  /**
+   * Acknowledged deliveries by backend, queue and message id, oldest first, until the event that
+   * follows each acknowledgement says how it ended.
+   */
+  private readonly acknowledged = new Map<string, Omit<SpiedMessage, 'message'>[]>();
 
   constructor(serializers: SerializerRegistry = new SerializerRegistry()) {
     this.serializers = serializers;
@@ -158,11 +161,11 @@ export class MessageSpy {
     this.events = events;
     for (const outcome of ['handled', 'discarded', 'duplicate'] as const) {
       events.on(outcome, ({ backend, queue, messageId }) => {
-        const key = consumingKey(backend, { queue }, messageId);
-        const consumed = this.consuming.get(key);
-        if (!consumed) return;
-        this.consuming.delete(key);
-        this.record({ ...consumed, outcome });
+        const key = acknowledgedKey(backend, { queue }, messageId);
+        const waiting = this.acknowledged.get(key);
+        const acknowledged = waiting?.shift();
+        if (waiting?.length === 0) this.acknowledged.delete(key);
+        if (acknowledged) this.record({ ...acknowledged, outcome });
       });
     }
   }
@@ -175,18 +178,16 @@ export class MessageSpy {
   private backendNamed(name: string): MessagingBackend {
     const inner = new InMemoryBackend();
     this.backends.set(name, inner);
-    return new SpyingBackend(inner, name, {
-      outcome: (record) => this.reported(record),
-      consuming: (record) => {
-        if (this.events) this.consuming.set(consumingKey(record.backend, record.destination, record.envelope.messageId), record);
-      },
-    });
+    return new SpyingBackend(inner, name, (record) => this.reported(record));
   }
 
   private reported(record: Omit<SpiedMessage, 'message'>): void {
-    // Acknowledged: the event that follows says whether a handler ran.
-    if (record.outcome === 'handled' && this.events) return;
-    if (record.outcome !== 'published') this.consuming.delete(consumingKey(record.backend, record.destination, record.envelope.messageId));
+    if (record.outcome === 'handled' && this.events) {
+      // Acknowledged: the event that follows says whether a handler ran.
+      const key = acknowledgedKey(record.backend, record.destination, record.envelope.messageId);
+      this.acknowledged.set(key, [...(this.acknowledged.get(key) ?? []), record]);
+      return;
+    }
     this.record(record);
   }
 
@@ -214,16 +215,7 @@ export class MessageSpy {
   }
 }
 
-type Consumed = Omit<SpiedMessage, 'message' | 'outcome'>;
-
-interface SpyReports {
-  /** Published, or settled: acknowledged ('handled'), retried or dead-lettered. */
-  readonly outcome: (record: Omit<SpiedMessage, 'message'>) => void;
-  /** A delivery handed to a consumer. */
-  readonly consuming: (record: Consumed) => void;
-}
-
-function consumingKey(backend: string, destination: SpiedMessage['destination'], messageId: string): string {
+function acknowledgedKey(backend: string, destination: SpiedMessage['destination'], messageId: string): string {
   return JSON.stringify([backend, 'queue' in destination ? destination.queue : destination.topic, messageId]);
 }
 
@@ -232,7 +224,8 @@ class SpyingBackend implements MessagingBackend {
   constructor(
     private readonly inner: InMemoryBackend,
     private readonly name: string,
-    private readonly reports: SpyReports,
+    /** Published, or settled: acknowledged ('handled'), retried or dead-lettered. */
+    private readonly report: (record: Omit<SpiedMessage, 'message'>) => void,
   ) {}
 
   declareQueue(spec: QueueSpec): Promise<void> {
@@ -249,13 +242,13 @@ class SpyingBackend implements MessagingBackend {
 
   async send(queue: string, envelope: Envelope, options?: SendOptions): Promise<SendResult> {
     const result = await this.inner.send(queue, envelope, options);
-    this.reports.outcome({ outcome: 'published', backend: this.name, destination: { queue }, envelope });
+    this.report({ outcome: 'published', backend: this.name, destination: { queue }, envelope });
     return result;
   }
 
   async publish(topic: string, envelope: Envelope, options?: SendOptions): Promise<SendResult> {
     const result = await this.inner.publish(topic, envelope, options);
-    this.reports.outcome({ outcome: 'published', backend: this.name, destination: { topic }, envelope });
+    this.report({ outcome: 'published', backend: this.name, destination: { topic }, envelope });
     return result;
   }
 
@@ -272,14 +265,15 @@ class SpyingBackend implements MessagingBackend {
   }
 
   private observed(delivery: Delivery): Delivery {
-    const consumed: Consumed = {
-      backend: this.name,
-      destination: { queue: delivery.queue },
-      envelope: delivery.envelope,
-      receiveCount: delivery.receiveCount,
-    };
-    this.reports.consuming(consumed);
-    const report = (outcome: SpiedOutcome, reason?: string) => this.reports.outcome({ ...consumed, outcome, reason });
+    const report = (outcome: SpiedOutcome, reason?: string) =>
+      this.report({
+        outcome,
+        backend: this.name,
+        destination: { queue: delivery.queue },
+        envelope: delivery.envelope,
+        receiveCount: delivery.receiveCount,
+        reason,
+      });
     return {
       queue: delivery.queue,
       envelope: delivery.envelope,

@@ -26,8 +26,10 @@ class OrdersConsumer {
   readonly runs: string[] = [];
 
   @OnMessage()
-  placed(order: OrderPlaced): void {
+  async placed(order: OrderPlaced): Promise<void> {
     this.runs.push(order.orderId);
+    // Long enough for a second delivery of the same message to arrive while this one runs.
+    if (order.orderId === 'slow') await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -85,5 +87,18 @@ describe.each([
     expect(duplicate.envelope.messageId).toBe('same-id');
     expect(spy.handled(OrderPlaced)).toHaveLength(1);
     expect(app.get(OrdersConsumer).runs).toEqual(['o-1']);
+  });
+
+  it('keeps the outcome of a delivery whose twin, arriving while it runs, is put back', async () => {
+    const publisher = app.get(MelangePublisher);
+    await Promise.all([
+      publisher.publish(new OrderPlaced('slow'), { messageId: 'twin-id' }),
+      publisher.publish(new OrderPlaced('slow'), { messageId: 'twin-id' }),
+    ]);
+
+    const handled = await spy.waitFor(OrderPlaced);
+    expect(handled.envelope.messageId).toBe('twin-id');
+    expect(spy.all(OrderPlaced).map((record) => record.outcome).sort()).toEqual(['handled', 'published', 'published', 'retried']);
+    expect(app.get(OrdersConsumer).runs).toEqual(['slow']);
   });
 });
