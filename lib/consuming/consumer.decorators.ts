@@ -1,5 +1,4 @@
 import type { Type } from '@nestjs/common';
-import { ENTRY_PROVIDER_WATERMARK } from '@nestjs/common/constants';
 import type { RetryOptions } from '../melange.options';
 
 const CONSUMER_METADATA = Symbol('melange:consumer');
@@ -32,13 +31,7 @@ export interface HandlerMetadata extends HandlerOptions {
 export function MessageConsumer(queueOrOptions: string | MessageConsumerOptions): ClassDecorator {
   const options = typeof queueOrOptions === 'string' ? { queue: queueOrOptions } : queueOrOptions;
   if (!options.queue) throw new TypeError('@MessageConsumer() needs a queue name, e.g. @MessageConsumer("orders")');
-  return (target) => {
-    Reflect.defineMetadata(CONSUMER_METADATA, options, target);
-    // As for controllers and gateways: Nest then gives request-scoped app-wide enhancers (a
-    // request-scoped APP_GUARD) to the consumer, which makes it request-scoped too, so that those
-    // enhancers are built per message.
-    Reflect.defineMetadata(ENTRY_PROVIDER_WATERMARK, true, target);
-  };
+  return (target) => Reflect.defineMetadata(CONSUMER_METADATA, options, target);
 }
 
 /**

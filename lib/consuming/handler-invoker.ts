@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA } from '@nestjs/common/constants';
 import { ContextIdFactory, ExternalContextCreator, ModuleRef, type ApplicationConfig } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Injector } from '@nestjs/core/injector/injector';
-import type { ContextId } from '@nestjs/core/injector/instance-wrapper';
-import type { HandlerBinding } from './dispatch-table';
+import type { ContextId, InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
+import { describeHandler, type HandlerBinding } from './dispatch-table';
 import { HandlerExceptionFilters } from './handler-exception-filters';
 import type { MessageContext } from './message-context';
 import { hasOnlyDefaultParams, MELANGE_ARGS_METADATA, MELANGE_CONTEXT_TYPE, melangeParamsFactory } from './param.decorators';
@@ -23,6 +23,9 @@ type Method = (...args: unknown[]) => unknown;
 export class HandlerInvoker {
   private readonly injector = new Injector();
   private readonly staticHandlers = new Map<HandlerBinding, Handler>();
+  private readonly logger = new Logger('Melange');
+  /** Request-scoped consumers already given the app's request-scoped enhancers. */
+  private readonly givenScopedEnhancers = new WeakSet<InstanceWrapper>();
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -47,13 +50,32 @@ export class HandlerInvoker {
     const contextId = ContextIdFactory.getByRequest(context);
     this.moduleRef.registerRequestByContextId(context, contextId);
     const { provider } = handler;
+    this.giveScopedEnhancers(provider);
     const host = provider.host!;
     const instance = await this.injector.loadPerContext(provider.instance as object, host, host.providers, contextId, provider);
     return this.create(handler, instance, contextId);
   }
 
+  /**
+   * Nest builds request-scoped app-wide enhancers (a request-scoped APP_GUARD) per request only
+   * for hosts that list them, as it lists them on controllers. A request-scoped consumer gets them
+   * listed, so that loadPerContext builds them for each message; without that, Nest handed over
+   * an instance whose constructor had not run.
+   */
+  private giveScopedEnhancers(provider: InstanceWrapper): void {
+    if (this.givenScopedEnhancers.has(provider)) return;
+    this.givenScopedEnhancers.add(provider);
+    for (const enhancer of requestScopedAppWideEnhancers(this.moduleRef)) provider.addEnhancerMetadata(enhancer);
+  }
+
   private create(handler: HandlerBinding, instance: object, contextId?: ContextId): Handler {
     const { methodName } = handler;
+    if (!contextId && requestScopedAppWideEnhancers(this.moduleRef).length > 0) {
+      this.logger.warn(
+        `${describeHandler(handler)} is a singleton, so the app's request-scoped guards, interceptors and pipes do not run on it ` +
+          `(Nest builds them per request); make the consumer request-scoped (@Injectable({ scope: Scope.REQUEST })) to have them.`,
+      );
+    }
     const call = this.nestAddsNothing(instance, methodName)
       ? direct(instance, methodName)
       : (this.contextCreator.create(
@@ -94,6 +116,12 @@ export class HandlerInvoker {
       config.getGlobalRequestPipes(),
     ].every((enhancers) => enhancers.length === 0);
   }
+}
+
+function requestScopedAppWideEnhancers(moduleRef: ModuleRef): InstanceWrapper[] {
+  const config = applicationConfigOf(moduleRef);
+  if (!config) return [];
+  return [...config.getGlobalRequestGuards(), ...config.getGlobalRequestInterceptors(), ...config.getGlobalRequestPipes()] as InstanceWrapper[];
 }
 
 function applicationConfigOf(moduleRef: ModuleRef): ApplicationConfig | undefined {

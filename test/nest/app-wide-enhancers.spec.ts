@@ -14,6 +14,7 @@ import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Observable } from 'rxjs';
 import { MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
+import { CapturingLogger } from '../support/capturing-logger';
 import { Recorder } from '../support/recorder';
 
 /*
@@ -92,7 +93,7 @@ class RequestScopedConsumer {
   }
 }
 
-/** Declared a singleton: the request-scoped guard makes it request-scoped, as it would a controller. */
+/** Declared a singleton: stays one; the request-scoped guard does not reach it. */
 @Injectable()
 @MessageConsumer('scoped-pings')
 class SingletonConsumer {
@@ -133,13 +134,10 @@ describe('app-wide enhancers and handlers without decorators', () => {
     }
   });
 
-  it.each([
-    ['a request-scoped consumer', RequestScopedConsumer],
-    ['a consumer declared a singleton', SingletonConsumer],
-  ])('a request-scoped APP_GUARD reaches %s, built for each message', async (_case, consumer) => {
+  it('a request-scoped APP_GUARD reaches a request-scoped consumer, built for each message', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [MelangeModule.forRoot({})],
-      providers: [consumer, Sightings, { provide: APP_GUARD, useClass: RequestScopedGuard }],
+      providers: [RequestScopedConsumer, Sightings, { provide: APP_GUARD, useClass: RequestScopedGuard }],
     }).compile();
     const app = await moduleRef.createNestApplication({ logger: false }).init();
     try {
@@ -148,6 +146,23 @@ describe('app-wide enhancers and handlers without decorators', () => {
       // The two messages may be handled side by side: order aside, a guard ran for each.
       expect([...(await app.get(Sightings).seen.waitFor(4))].sort()).toEqual(['guard:melange', 'guard:melange', 'handled:3:scoped-pings', 'handled:4:scoped-pings']);
       expect(app.get(Sightings).guards.size).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a singleton consumer stays a singleton beside a request-scoped APP_GUARD, and the log says the guard skips it', async () => {
+    const logger = new CapturingLogger();
+    const moduleRef = await Test.createTestingModule({
+      imports: [MelangeModule.forRoot({})],
+      providers: [SingletonConsumer, Sightings, { provide: APP_GUARD, useClass: RequestScopedGuard }],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger }).init();
+    try {
+      await app.get(MelangePublisher).publish(new Ping(5), { queue: 'scoped-pings' });
+      expect(await app.get(Sightings).seen.waitFor(1)).toEqual(['handled:5:scoped-pings']);
+      expect(app.get(SingletonConsumer)).toBeInstanceOf(SingletonConsumer);
+      expect(logger.messages('warn').join('\n')).toMatch(/SingletonConsumer\.ping is a singleton, so the app's request-scoped guards, interceptors and pipes do not run on it/);
     } finally {
       await app.close();
     }
