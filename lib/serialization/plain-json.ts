@@ -7,6 +7,7 @@
  * caller can fall back to class-transformer itself: the output is the same either way.
  */
 import type { Type } from '@nestjs/common';
+import { Exclude } from 'class-transformer';
 
 /** class-transformer's metadata store, as @nestjs/mapped-types reads it too. */
 interface MetadataMaps {
@@ -21,7 +22,12 @@ function loadMetadataMaps(): MetadataMaps | undefined {
     const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: Partial<MetadataMaps> };
     const maps = defaultMetadataStorage;
     const complete = [maps._typeMetadatas, maps._transformMetadatas, maps._exposeMetadatas, maps._excludeMetadatas].every((map) => map instanceof Map);
-    return complete ? (maps as MetadataMaps) : undefined;
+    if (!complete) return undefined;
+    // A bundler may load class-transformer's ESM build for decorators and this CJS file apart:
+    // two stores, this one empty. A decorator applied here must show up in it.
+    class Probe {}
+    Exclude()(Probe.prototype, 'probe');
+    return (maps as MetadataMaps)._excludeMetadatas.has(Probe) ? (maps as MetadataMaps) : undefined;
   } catch {
     // Another class-transformer layout: always use class-transformer, which is correct, only slower.
     return undefined;
@@ -89,6 +95,8 @@ export class PlainJson {
   private writesAsItIs(value: object, depth: number): boolean {
     if (depth > MAX_DEPTH) return false;
     if (Array.isArray(value)) {
+      // An Array subclass may have a toJSON of its own, which class-transformer ignores.
+      if (Object.getPrototypeOf(value) !== Array.prototype) return false;
       for (let index = 0; index < value.length; index++) {
         if (!(index in value) || !this.fieldWritesAsItIs(value[index], depth)) return false;
       }
@@ -108,8 +116,9 @@ export class PlainJson {
   private fieldWritesAsItIs(field: unknown, depth: number): boolean {
     if (typeof field === 'function') return false;
     if (typeof field !== 'object' || field === null) return true;
-    // Both write a Date as its ISO string (class-transformer copies it first).
-    if (Object.getPrototypeOf(field) === Date.prototype) return true;
+    // Both write a plain Date as its ISO string (class-transformer copies it first, losing any
+    // own property such as a toJSON of its own).
+    if (Object.getPrototypeOf(field) === Date.prototype) return Reflect.ownKeys(field).length === 0;
     return this.writesAsItIs(field, depth + 1);
   }
 

@@ -79,6 +79,12 @@ class WithInitializedDefaults {
   retries = 3;
 }
 
+class CsvTags extends Array<string> {
+  toJSON(): string {
+    return this.join(',');
+  }
+}
+
 const serializer = new JsonSerializer();
 
 /** A value, or the error thrown: class-transformer itself throws on some inputs, and so must we. */
@@ -190,6 +196,8 @@ describe('JsonSerializer plain-JSON path', () => {
     ['a toJSON method', () => new WithToJson()],
     ['a function-valued field', () => new WithFunctionField()],
     ['a nested constructor key', () => Object.assign(order(), { meta: JSON.parse('{"constructor":"x"}') as object })],
+    ['an Array subclass with a toJSON of its own', () => Object.assign(order(), { tags: CsvTags.from(['a', 'b']) })],
+    ['a Date with a toJSON of its own', () => Object.assign(order(), { placedAt: Object.assign(new Date(0), { toJSON: () => 'custom' }) })],
     // class-transformer drops the hole; JSON.stringify would write null.
     ['a sparse array', () => Object.assign(order(), { tags: ['a', , 'c'] })],
   ])('falls back to class-transformer when serializing a value with %s', (_case, make) => {
