@@ -80,7 +80,10 @@ export interface ConsumerStatus {
   readonly lastError?: string;
   /** Epoch ms of the last receive that completed, for pull brokers: a consumer that stops polling is stuck. */
   readonly lastPollAt?: number;
-  /** Messages being handled now. */
+  /**
+   * Messages being handled now, including acknowledged ones whose delete the broker has not
+   * confirmed yet (their slot already went to the next message): up to twice the concurrency.
+   */
   readonly inFlight: number;
   /** Every slot is taken, so the consumer is not receiving, by design. */
   readonly saturated: boolean;
