@@ -1,6 +1,8 @@
 /** Type-checking is done once by `npm run typecheck`; Jest only transpiles, which keeps the suite fast. */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's environment, failing any test during which the process sees an unhandled rejection or
+  // an uncaught exception (test/support/strict-node-environment.ts).
+  testEnvironment: '<rootDir>/test/support/strict-node-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   // test/compat/ holds standalone apps run by `npm run test:compat`, not Jest specs.

@@ -20,6 +20,7 @@ export {
   MelangeError,
   MessageRejectedError,
   SendFailedError,
+  ThrownValueError,
 } from './errors';
 export {
   MelangeEvents,
@@ -41,7 +42,7 @@ export { ConflictingManifestError } from './messages/message-type-registry';
 export type { Envelope } from './messages/envelope';
 
 export type { Serializer } from './serialization/serializer';
-export { JsonSerializer, JSON_SERIALIZER_ID } from './serialization/json.serializer';
+export { JsonSerializer, JSON_SERIALIZER_ID, PayloadShapeError } from './serialization/json.serializer';
 export {
   SerializerRegistry,
   NoSerializerError,

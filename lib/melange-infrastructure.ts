@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BackendRegistry } from './backends/backend-registry';
-import { MelangeError, messageOf } from './errors';
+import { MelangeError, describeThrown } from './errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
 
 export class InfrastructureDeclarationError extends MelangeError {
   constructor(what: string, backend: string, cause: unknown) {
-    super(`Declaring ${what} on backend "${backend}" failed: ${messageOf(cause)}`);
+    super(`Declaring ${what} on backend "${backend}" failed: ${describeThrown(cause)}`);
     this.cause = cause;
   }
 }

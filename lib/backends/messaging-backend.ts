@@ -52,6 +52,12 @@ export interface SubscriptionSpec {
 export interface Delivery {
   readonly queue: string;
   readonly envelope: Envelope;
+  /**
+   * Set when the broker's message could not be read as an envelope (an attribute of the wrong
+   * type, say): why. The envelope then carries the raw body and an id, and the message is to be
+   * dead-lettered with this reason, never handed to a handler.
+   */
+  readonly undecodable?: string;
   /** 1 on the first delivery, incremented each time the broker delivers it again. */
   readonly receiveCount: number;
   /** FIFO message group, when the broker reports one. */

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { MelangeError, messageOf } from '../errors';
+import { MelangeError, describeThrown } from '../errors';
 
 /**
  * Throw it from a handler when trying again cannot help (the message is wrong, not the world):
@@ -19,12 +19,16 @@ export function isRetryable(error: unknown): boolean {
 
 /** One line about an error, with a pipe's validation messages when there are any. */
 export function describeError(error: unknown): string {
-  if (error instanceof HttpException) {
-    const response = error.getResponse();
-    const details = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : undefined;
-    if (Array.isArray(details)) return `${error.message}: ${details.join('; ')}`;
+  try {
+    if (error instanceof HttpException) {
+      const response = error.getResponse();
+      const details = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : undefined;
+      if (Array.isArray(details)) return describeThrown(`${error.message}: ${details.map((detail) => describeThrown(detail)).join('; ')}`);
+    }
+  } catch {
+    // A subclass whose getResponse throws: described like any other error.
   }
-  return messageOf(error);
+  return describeThrown(error);
 }
 
 /** The handler ran past `consumers.handlerTimeoutMs`; retried like any handler error. */

@@ -40,7 +40,7 @@ export class HandlerExceptionFilters {
     try {
       await work();
     } catch (error) {
-      const chosen = this.filters.find(({ catches }) => catches.length === 0 || catches.some((type) => error instanceof type));
+      const chosen = this.filters.find(({ catches }) => catches.length === 0 || catches.some((type) => isInstance(error, type)));
       if (!chosen) throw error;
       const host = new ExecutionContextHost([...args]);
       host.setType(MELANGE_CONTEXT_TYPE);
@@ -64,5 +64,14 @@ function resolve(type: Type<ExceptionFilter>, moduleRef: ModuleRef): ExceptionFi
     return moduleRef.get(type, { strict: false });
   } catch {
     return new type();
+  }
+}
+
+/** `instanceof` that answers false where the thrown value's Proxy trap or `Symbol.hasInstance` throws. */
+function isInstance(value: unknown, type: Type<unknown>): boolean {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
-import { MelangeError } from '../errors';
+import { MelangeError, describeThrown, toError } from '../errors';
+import { logSafe } from '../log-safe';
 import type { Delivery } from '../backends/messaging-backend';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
@@ -73,20 +74,32 @@ export class MessageDispatcher {
       event: { messageId: envelope.messageId, manifest: envelope.manifest, backend: table.backend, queue: delivery.queue, receiveCount: delivery.receiveCount },
       startedAt: performance.now(),
     };
-    const system = this.backends.systemOf(table.backend);
-    await traceProcess({ system, destination: delivery.queue, messageId: envelope.messageId }, envelope.attributes, () =>
-      this.process(table, attempt),
-    );
+    try {
+      const system = this.backends.systemOf(table.backend);
+      await traceProcess({ system, destination: delivery.queue, messageId: envelope.messageId }, envelope.attributes, () =>
+        this.process(table, attempt),
+      );
+    } catch (error) {
+      // A defect of ours, or a throwing listener of the tracing SDK: the message is not settled,
+      // so the broker delivers it again; the consume loop goes on.
+      this.logger.error(`${where(delivery)} failed inside the dispatcher and will be delivered again: ${describeThrown(error, { withName: true })}`);
+    }
   }
 
   private async process(table: DispatchTable, attempt: Attempt): Promise<void> {
     const { delivery } = attempt;
     this.events.emit('received', attempt.event);
+    if (delivery.undecodable !== undefined) {
+      const reason = `cannot be decoded: ${delivery.undecodable}`;
+      this.events.emit('decode-failed', { ...attempt.event, reason });
+      return this.giveUp(attempt, reason, this.moduleRetry);
+    }
     let route: Route;
     let message: unknown;
     try {
       ({ route, message } = this.decode(table, delivery));
-    } catch (error) {
+    } catch (thrown) {
+      const error = toError(thrown);
       const reason = `cannot be handled: ${describe(error)}`;
       this.events.emit('decode-failed', { ...attempt.event, reason });
       if (error instanceof UnroutableMessageError && this.discardUnroutable) return this.discard(attempt, reason);
@@ -97,7 +110,9 @@ export class MessageDispatcher {
     const work = this.invoker.invoke(route.handler, message, contextOf(delivery));
     try {
       await this.withTimeout(work);
-    } catch (error) {
+    } catch (thrown) {
+      // Handlers throw anything (null, strings, revoked Proxies): from here on it is an Error.
+      const error = toError(thrown);
       if (!(error instanceof HandlerTimeoutError)) {
         await this.remember(delivery, key, 'abandon');
         return this.handlerFailed(attempt, route, error);
@@ -243,7 +258,7 @@ function contextOf(delivery: Delivery): MessageContext {
 
 function where(delivery: Delivery): string {
   const { envelope } = delivery;
-  return `Message ${envelope.messageId} (${envelope.manifest ?? 'no manifest'}) on queue "${delivery.queue}"`;
+  return `Message ${logSafe(envelope.messageId)} (${envelope.manifest === undefined ? 'no manifest' : logSafe(envelope.manifest)}) on queue "${delivery.queue}"`;
 }
 
 function elapsed(attempt: Attempt): number {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { messageOf } from '../errors';
+import { describeThrown } from '../errors';
 
 interface MessageEvent {
   readonly messageId: string;
@@ -58,7 +58,7 @@ export class MelangeEvents {
         (listener as MelangeEventListener<K>)(payload);
       } catch (error) {
         // A broken metrics listener must not change what happens to the message.
-        this.logger.error(`A "${event}" listener threw for message ${payload.messageId}: ${messageOf(error)}`);
+        this.logger.error(`A "${event}" listener threw for message ${payload.messageId}: ${describeThrown(error)}`);
       }
     }
   }

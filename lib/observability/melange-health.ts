@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { ConsumerStatus } from '../backends/messaging-backend';
-import { messageOf } from '../errors';
+import { describeThrown } from '../errors';
 import { ConsumerOrchestrator } from '../consuming/consumer-orchestrator';
 
 export interface HealthOptions {
@@ -52,7 +52,7 @@ export class MelangeHealth {
           await this.backends.get(name, 'The health check').checkHealth();
           return [name, { up: true }];
         } catch (error) {
-          return [name, { up: false, error: messageOf(error) }];
+          return [name, { up: false, error: describeThrown(error) }];
         }
       }),
     );

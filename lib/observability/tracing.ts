@@ -9,7 +9,7 @@ import {
   type Link,
   type Span,
 } from '@opentelemetry/api';
-import { messageOf } from '../errors';
+import { describeThrown, toError } from '../errors';
 
 /** Attribute names of W3C trace context; each one used counts against a broker's attribute limit. */
 export const TRACE_ATTRIBUTES = ['traceparent', 'tracestate'] as const;
@@ -82,8 +82,8 @@ async function endWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
+    span.recordException(toError(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error) });
     throw error;
   } finally {
     span.end();

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { SendOptions, SendResult } from '../backends/messaging-backend';
-import { MelangeError, messageOf } from '../errors';
+import { MelangeError, MessageRejectedError, describeThrown } from '../errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import type { Envelope } from '../messages/envelope';
-import { newMessageId } from '../messages/message-id';
+import { MAX_MESSAGE_ID_LENGTH, newMessageId } from '../messages/message-id';
 import { declaredDestinationOf, type MessageDestination } from '../messages/message.decorator';
 import { MelangeEvents } from '../observability/melange-events';
 import { tracePublish } from '../observability/tracing';
@@ -29,9 +29,9 @@ export class NoDestinationError extends MelangeError {
 }
 
 export class NotAMessageClassError extends MelangeError {
-  constructor() {
+  constructor(given: string) {
     super(
-      'publish() was given a plain object; publish an instance of a message class (new OrderPlaced(...)), ' +
+      `publish() was given ${given}; publish an instance of a message class (new OrderPlaced(...)), ` +
         'whose class names the message type and rebuilds it on the consumer side.',
     );
   }
@@ -48,7 +48,7 @@ export class InvalidDestinationError extends MelangeError {
 
 export class SerializationError extends MelangeError {
   constructor(type: Type<unknown>, serializerId: number, cause: unknown) {
-    super(`Serializer ${serializerId} could not serialize ${type.name}: ${messageOf(cause)}`);
+    super(`Serializer ${serializerId} could not serialize ${type.name}: ${describeThrown(cause)}`);
     this.cause = cause;
   }
 }
@@ -58,7 +58,7 @@ export class PublishBatchError extends MelangeError {
     const failed = results.filter((result) => result.status === 'rejected') as PromiseRejectedResult[];
     super(
       `${failed.length} of ${results.length} messages were not published; the others were. ` +
-        `First error: ${messageOf(failed[0]?.reason)}`,
+        `First error: ${describeThrown(failed[0]?.reason)}`,
     );
   }
 }
@@ -91,14 +91,14 @@ export class MelangePublisher {
     const [destination, options] = isDestination(destinationOrOptions)
       ? [destinationOrOptions, maybeOptions]
       : [undefined, destinationOrOptions ?? maybeOptions];
-    const type = message.constructor as Type<unknown>;
-    if (type === Object || typeof type !== 'function') throw new NotAMessageClassError();
+    const type = messageClassOf(message);
     const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
     if (!target) throw new NoDestinationError(type);
     const name = target.queue ?? target.topic;
     if (typeof name !== 'string' || name === '') throw new InvalidDestinationError(type, target);
     const backendName = target.backend ?? this.backends.defaultName;
     const backend = this.backends.get(backendName, `Destination ${target.queue !== undefined ? 'queue' : 'topic'} "${name}"`);
+    if (options.messageId !== undefined) assertUsableMessageId(name, options.messageId);
     const envelope = this.envelope(message, type, options);
     const { groupId, deduplicationId, delaySeconds } = options;
     const sendOptions: SendOptions = { groupId, deduplicationId, delaySeconds };
@@ -155,6 +155,29 @@ export class MelangePublisher {
 function withTraceAttributes(envelope: Envelope, traceAttributes: Readonly<Record<string, string>>): Envelope {
   if (Object.keys(traceAttributes).length === 0) return envelope;
   return { ...envelope, attributes: { ...envelope.attributes, ...traceAttributes } };
+}
+
+/** The message's class; anything else (null, a primitive, an array, a plain object) is refused with what it was. */
+function messageClassOf(message: unknown): Type<unknown> {
+  if (message === null) throw new NotAMessageClassError('null');
+  if (typeof message !== 'object') throw new NotAMessageClassError(`a ${typeof message}`);
+  if (Array.isArray(message)) throw new NotAMessageClassError('an array');
+  const type = (message as { constructor?: unknown }).constructor;
+  if (type === Object || type === undefined) throw new NotAMessageClassError('a plain object');
+  if (typeof type !== 'function') throw new NotAMessageClassError('an object without a class');
+  return type as Type<unknown>;
+}
+
+/** SQS and SNS refuse an empty attribute value; a control character could forge log lines downstream. */
+function assertUsableMessageId(destination: string, messageId: unknown): void {
+  const reject = (reason: string): never => {
+    throw new MessageRejectedError(destination, typeof messageId === 'string' ? messageId : '(no id)', reason);
+  };
+  if (typeof messageId !== 'string') reject(`its messageId is a ${typeof messageId}, not a string`);
+  const id = messageId as string;
+  if (id.length === 0) reject('its messageId is empty; leave it out for a random one');
+  if (id.length > MAX_MESSAGE_ID_LENGTH) reject(`its messageId is ${id.length} characters long, over the limit of ${MAX_MESSAGE_ID_LENGTH}`);
+  if (/[\u0000-\u001f\u007f]/.test(id)) reject('its messageId contains control characters');
 }
 
 function isDestination(value: MessageDestination | PublishOptions | undefined): value is MessageDestination {

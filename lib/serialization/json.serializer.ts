@@ -3,6 +3,8 @@ import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { manifestOf } from '../messages/message.decorator';
 import { PlainJson } from './plain-json';
 import type { Serializer } from './serializer';
+import { MelangeError } from '../errors';
+import { logSafe } from '../log-safe';
 
 /** Python melange's JSON serializer id; keep it so both sides agree. */
 export const JSON_SERIALIZER_ID = 1;
@@ -24,11 +26,33 @@ export class JsonSerializer implements Serializer {
     return this.plainJson.stringify(value) ?? JSON.stringify(instanceToPlain(value));
   }
 
-  deserialize(payload: string, _manifest: string | undefined, type?: Type<unknown>): unknown {
+  /**
+   * Without a type (an `@OnAnyMessage` handler) any JSON value comes back as it is. With one, the
+   * payload must be a JSON object: a typed handler never receives `5`, `null` or an array.
+   */
+  deserialize(payload: string, manifest: string | undefined, type?: Type<unknown>): unknown {
     const fast = type && this.plainJson.parse(type, payload);
     if (fast) return fast;
     const plain: unknown = JSON.parse(payload);
-    if (!type || typeof plain !== 'object' || plain === null || Array.isArray(plain)) return plain;
+    if (!type) return plain;
+    if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+      throw new PayloadShapeError(manifest, type, plain);
+    }
     return plainToInstance(type, plain);
   }
+}
+
+/** A payload that is valid JSON but cannot become the handler's class: not an object. */
+export class PayloadShapeError extends MelangeError {
+  constructor(manifest: string | undefined, type: Type<unknown>, found: unknown) {
+    super(
+      `the payload of message "${logSafe(manifest ?? type.name)}" is ${shapeOf(found)}, not the JSON object ${type.name} is built from`,
+    );
+  }
+}
+
+function shapeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array (${value.length} item(s))`;
+  return `a ${typeof value}`;
 }

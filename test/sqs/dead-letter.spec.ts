@@ -101,11 +101,12 @@ describe('dead-letter queues', () => {
     expect((await queueAttributes(sqs, queue)).ApproximateNumberOfMessagesNotVisible).toBe('1');
   });
 
-  it('sends a message it cannot decode straight to the dead-letter queue, never to the handler', async () => {
+  it('hands over a message it cannot decode marked undecodable, with the raw body; dead-lettered, it keeps the reason', async () => {
     const queue = uniqueName('dlq-undecodable');
     const deadLetters = uniqueName('dlq-undecodable-dlq');
     await backend.declareQueue({ name: queue, deadLetterQueue: deadLetters });
-    const recorder = new DeliveryRecorder();
+    // What the dispatcher does with such a delivery.
+    const recorder = new DeliveryRecorder(async (delivery) => void (await delivery.deadLetter(`cannot be decoded: ${delivery.undecodable}`)));
     const consumer = backend.consume(queue, recorder.handler, { concurrency: 1 });
 
     await sqs.send(
@@ -118,7 +119,10 @@ describe('dead-letter queues', () => {
     const [dead] = await receivePlain(sqs, deadLetters, 1);
     await consumer.stop();
 
-    expect(recorder.deliveries).toEqual([]);
+    expect(recorder.deliveries.map(({ undecodable, envelope }) => ({ undecodable, payload: envelope.payload }))).toEqual([
+      { undecodable: 'its serializer_id attribute "pickle" is not an integer', payload: 'gAN9cQA=' },
+    ]);
+    expect(dead?.Body).toBe('{"Message": "gAN9cQA="}');
     expect(dead?.MessageAttributes?.melange_dead_letter_reason?.StringValue).toBe(
       'cannot be decoded: its serializer_id attribute "pickle" is not an integer',
     );

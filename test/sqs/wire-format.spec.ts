@@ -211,7 +211,8 @@ describe('SQS/SNS wire format', () => {
     it('keeps a foreign JSON object that merely has a "Message" key as a raw payload', () => {
       const body = '{"Message":"hello","from":"billing"}';
       const result = decodeSqsMessage({ MessageId: 'm1', Body: body });
-      expect(result).toMatchObject({ ok: true, shape: 'raw', envelope: { payload: body } });
+      expect(result).toMatchObject({ shape: 'raw', envelope: { payload: body } });
+      expect(result.undecodable).toBeUndefined();
     });
 
     it('treats an empty manifest (Python melange publishes "" when it has none) as no manifest', () => {
@@ -220,7 +221,8 @@ describe('SQS/SNS wire format', () => {
         Body: '{"Message": "x"}',
         MessageAttributes: { manifest: { DataType: 'String', StringValue: '' } },
       });
-      expect(result).toMatchObject({ ok: true, shape: 'queue-wrapper', envelope: { manifest: undefined } });
+      expect(result).toMatchObject({ shape: 'queue-wrapper', envelope: { manifest: undefined } });
+      expect(result.undecodable).toBeUndefined();
     });
 
     it('refuses a serializer_id that is not an integer, naming the value', () => {
@@ -229,12 +231,13 @@ describe('SQS/SNS wire format', () => {
         Body: '{"Message": "x"}',
         MessageAttributes: { serializer_id: { DataType: 'String', StringValue: 'pickle' } },
       });
-      expect(result).toEqual({ ok: false, messageId: 'm3', reason: 'its serializer_id attribute "pickle" is not an integer' });
+      expect(result).toMatchObject({ envelope: { messageId: 'm3', payload: 'x' }, undecodable: 'its serializer_id attribute "pickle" is not an integer' });
     });
 
     it('passes malformed JSON through as a raw payload, for the serializer to refuse', () => {
       const result = decodeSqsMessage({ MessageId: 'm4', Body: '{"Message": ' });
-      expect(result).toMatchObject({ ok: true, shape: 'raw', envelope: { payload: '{"Message": ' } });
+      expect(result).toMatchObject({ shape: 'raw', envelope: { payload: '{"Message": ' } });
+      expect(result.undecodable).toBeUndefined();
     });
   });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Exclude, Expose, Transform, Type, instanceToPlain, plainToInstance } from 'class-transformer';
-import { JsonSerializer } from '../../lib';
+import { JsonSerializer, PayloadShapeError } from '../../lib';
 import { PlainJson } from '../../lib/serialization/plain-json';
 
 /*
@@ -211,9 +211,21 @@ describe('JsonSerializer plain-JSON path', () => {
     expect(JSON.parse(serializer.serialize(new WithNestedExclude()))).toEqual({ inner: { visible: 'yes' } });
   });
 
-  it('answers non-object payloads as class-transformer\'s caller did: the parsed value itself', () => {
-    expect(serializer.deserialize('[1,2]', undefined, OrderPlaced)).toEqual([1, 2]);
-    expect(serializer.deserialize('"text"', undefined, OrderPlaced)).toBe('text');
-    expect(serializer.deserialize('null', undefined, OrderPlaced)).toBeNull();
+  it('refuses a payload that is not a JSON object when a class is expected, naming the manifest and what it found', () => {
+    expect(() => serializer.deserialize('[1,2]', 'orders.placed', OrderPlaced)).toThrow(
+      new PayloadShapeError('orders.placed', OrderPlaced, [1, 2]),
+    );
+    expect(() => serializer.deserialize('[1,2]', 'orders.placed', OrderPlaced)).toThrow(
+      'the payload of message "orders.placed" is an array (2 item(s)), not the JSON object OrderPlaced is built from',
+    );
+    expect(() => serializer.deserialize('"text"', undefined, OrderPlaced)).toThrow('the payload of message "OrderPlaced" is a string');
+    expect(() => serializer.deserialize('null', undefined, OrderPlaced)).toThrow('is null');
+    expect(() => serializer.deserialize('5', undefined, OrderPlaced)).toThrow('is a number');
+  });
+
+  it('gives any JSON value as it is when no class is expected (an @OnAnyMessage handler)', () => {
+    expect(serializer.deserialize('[1,2]', undefined)).toEqual([1, 2]);
+    expect(serializer.deserialize('"text"', undefined)).toBe('text');
+    expect(serializer.deserialize('null', undefined)).toBeNull();
   });
 });

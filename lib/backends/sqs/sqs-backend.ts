@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Envelope } from '../../messages/envelope';
-import { MessageRejectedError, SendFailedError, messageOf } from '../../errors';
+import { MessageRejectedError, SendFailedError, describeThrown, toError } from '../../errors';
 import type {
   ConsumeOptions,
   ConsumerHandle,
@@ -27,7 +27,7 @@ import {
   type ResolvedSqsSettings,
   type SqsBackendOptions,
 } from './sqs-backend.options';
-import { SqsConsumer, describe } from './sqs-consumer';
+import { SqsConsumer } from './sqs-consumer';
 import { SqsDirectory, queueNameOf, type QueueInfo, type TopicInfo } from './sqs-directory';
 import { SqsInfrastructure } from './sqs-infrastructure';
 import {
@@ -376,10 +376,10 @@ export class SqsBackend implements MessagingBackend {
     entries: readonly OutgoingEntry[],
     error: unknown,
   ): ReadonlyArray<EntryOutcome<SendResult>> {
-    const code = error instanceof Error ? error.name : 'Error';
-    const detail = messageOf(error);
+    const code = toError(error).name;
+    const detail = describeThrown(error);
     this.logger.error(
-      `destination=${destination}: a request carrying ${entries.length} message(s) failed: ${describe(error)}`);
+      `destination=${destination}: a request carrying ${entries.length} message(s) failed: ${describeThrown(error, { withName: true })}`);
     return entries.map((entry) => ({
       ok: false,
       error: new SendFailedError(destination, entry.envelope.messageId, code, detail),

@@ -5,27 +5,25 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message as SqsMessage,
-  type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
 import { setMaxListeners } from 'node:events';
 import type { ConsumerHandle, ConsumerStatus, Delivery, DeliveryHandler } from '../messaging-backend';
 import type { Envelope } from '../../messages/envelope';
-import { AcknowledgeFailedError } from '../../errors';
+import { AcknowledgeFailedError, describeThrown } from '../../errors';
+import { logSafe } from '../../log-safe';
+import { deadLetterCopy } from './dead-letter-copy';
 import { RequestBatcher, type EntryOutcome } from './request-batcher';
 import {
-  SQS_MAX_ATTRIBUTES,
   SQS_MAX_BATCH_ENTRIES,
   SQS_MAX_VISIBILITY_SECONDS,
   type ResolvedSqsSettings,
 } from './sqs-backend.options';
 import type { QueueInfo, SqsDirectory } from './sqs-directory';
 import { VisibilityKeeper, type VisibilityLease } from './visibility-keeper';
-import { DEAD_LETTER_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE, decodeSqsMessage } from './sqs-wire-format';
+import { decodeSqsMessage } from './sqs-wire-format';
 
-/** SQS attribute values are limited in size; a reason is for humans, its start is enough. */
-const MAX_REASON_LENGTH = 1024;
 const MAX_POLL_BACKOFF_MS = 30_000;
 
 export interface SqsConsumerDependencies {
@@ -61,8 +59,6 @@ interface GroupLine {
 
 /** An empty receive with no long-poll wait is followed by this pause, so pollers do not spin. */
 const EMPTY_SHORT_POLL_PAUSE_MS = 1000;
-/** Without a dead-letter queue, an undecodable message comes back after this long, not at once. */
-const UNDECODABLE_RETRY_SECONDS = 300;
 
 /**
  * Polls one queue and hands messages to the handler, at most `concurrency` at a time.
@@ -241,10 +237,10 @@ export class SqsConsumer implements ConsumerHandle {
         if (failures === 0) {
           this.deps.logger.error(
             `queue=${this.queue}: receiving failed, retrying with backoff from ${backoff} ms up to ${MAX_POLL_BACKOFF_MS} ms ` +
-              `(logged again when it recovers): ${describe(error)}`);
+              `(logged again when it recovers): ${describeThrown(error, { withName: true })}`);
         }
         failures++;
-        this.receiveError = describe(error);
+        this.receiveError = describeThrown(error, { withName: true });
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_POLL_BACKOFF_MS);
         continue;
@@ -270,7 +266,7 @@ export class SqsConsumer implements ConsumerHandle {
     const groupId = message.Attributes?.MessageGroupId;
     if (!info.fifo || groupId === undefined) {
       const freeSlot = this.slotFreedOnce();
-      this.track(this.handle(info, { message, lease, freeSlot }).then(freeSlot));
+      this.track(this.handleSafely(info, { message, lease, freeSlot }).then(freeSlot));
       return;
     }
     const received: Received = { message, lease };
@@ -327,7 +323,7 @@ export class SqsConsumer implements ConsumerHandle {
           break;
         }
         const next = line.messages.shift() as Received;
-        const outcome = await this.handle(info, next);
+        const outcome = await this.handleSafely(info, next);
         this.release(1);
         if (outcome !== 'ack' && outcome !== 'dead-letter') {
           break;
@@ -345,21 +341,39 @@ export class SqsConsumer implements ConsumerHandle {
     }
   }
 
-  private async handle(info: QueueInfo, received: Received): Promise<Outcome> {
-    const { message, lease } = received;
-    const decoded = decodeSqsMessage(message);
-    if (!decoded.ok) {
-      await lease.release();
-      return this.handleUndecodable(info, message, decoded.messageId, decoded.reason);
+  /**
+   * The last line of defence: whatever escapes a message's path is logged with its id and the
+   * message is left for redelivery after its visibility timeout. Nothing a message carries or a
+   * handler throws may become an unhandled rejection, which would end the process.
+   */
+  private async handleSafely(info: QueueInfo, received: Received): Promise<Outcome> {
+    try {
+      return await this.handle(info, received);
+    } catch (error) {
+      this.deps.logger.error(
+        `queue=${this.queue} message=${logSafe(received.message.MessageId ?? '(no message id)')}: failed inside the consumer, ` +
+          `it comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
+      try {
+        await received.lease.release();
+      } catch {
+        // Nothing more to do: the visibility timeout brings the message back.
+      }
+      return 'none';
     }
+  }
+
+  private async handle(info: QueueInfo, received: Received): Promise<Outcome> {
+    const { lease } = received;
+    const decoded = decodeSqsMessage(received.message);
+    const { envelope } = decoded;
     this.handling++;
-    const { delivery, outcome } = this.delivery(info, received, decoded.envelope);
+    const { delivery, outcome } = this.delivery(info, received, envelope, decoded.undecodable);
     try {
       await this.deps.handler(delivery);
     } catch (error) {
       this.deps.logger.error(
-        `queue=${this.queue} message=${decoded.envelope.messageId}: handler failed, ` +
-          `the message comes back after its visibility timeout: ${describe(error)}`);
+        `queue=${this.queue} message=${logSafe(envelope.messageId)}: handler failed, ` +
+          `the message comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
     } finally {
       this.handling--;
     }
@@ -367,7 +381,7 @@ export class SqsConsumer implements ConsumerHandle {
     const taken = outcome();
     if (taken === 'none') {
       this.deps.logger.warn(
-        `queue=${this.queue} message=${decoded.envelope.messageId}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +
+        `queue=${this.queue} message=${logSafe(envelope.messageId)}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +
           'the message comes back after its visibility timeout');
     }
     return taken;
@@ -388,6 +402,7 @@ export class SqsConsumer implements ConsumerHandle {
     info: QueueInfo,
     { message, lease, freeSlot }: Received,
     envelope: Envelope,
+    undecodable: string | undefined,
   ): { delivery: Delivery; outcome: () => Outcome } {
     let decision: Outcome = 'none';
     /**
@@ -396,7 +411,7 @@ export class SqsConsumer implements ConsumerHandle {
      */
     const settle = async (next: Outcome, act: () => Promise<void>): Promise<void> => {
       if (decision !== 'none') {
-        this.deps.logger.warn(`queue=${this.queue} message=${envelope.messageId}: ${next} ignored, the message was already given ${decision}`);
+        this.deps.logger.warn(`queue=${this.queue} message=${logSafe(envelope.messageId)}: ${next} ignored, the message was already given ${decision}`);
         return;
       }
       decision = next;
@@ -412,6 +427,7 @@ export class SqsConsumer implements ConsumerHandle {
     const delivery: Delivery = {
       queue: this.queue,
       envelope,
+      undecodable,
       receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
       groupId: message.Attributes?.MessageGroupId,
       ack: () => settle('ack', () => this.delete(receiptHandle, envelope.messageId, freeSlot)),
@@ -431,48 +447,14 @@ export class SqsConsumer implements ConsumerHandle {
     return { delivery, outcome: () => decision };
   }
 
-  /** A message no handler could be given (e.g. a non-numeric serializer_id): never dropped, never fatal. */
-  private async handleUndecodable(
-    info: QueueInfo,
-    message: SqsMessage,
-    messageId: string,
-    reason: string,
-  ): Promise<Outcome> {
-    const why = `cannot be decoded: ${reason}`;
-    try {
-      if (info.deadLetterTargetArn) {
-        this.deps.logger.error(`queue=${this.queue} message=${messageId}: ${why}; moving it to the dead-letter queue`);
-        await this.moveToDeadLetterQueue(info, message, messageId, why);
-        return 'dead-letter';
-      }
-      this.deps.logger.error(
-        `queue=${this.queue} message=${messageId}: ${why}; the queue has no dead-letter queue, so it stays and comes back in ${UNDECODABLE_RETRY_SECONDS} s`);
-      await this.deps.client.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: info.url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: UNDECODABLE_RETRY_SECONDS }),
-      );
-    } catch (error) {
-      this.deps.logger.error(`queue=${this.queue} message=${messageId}: dead-lettering failed: ${describe(error)}`);
-    }
-    return 'none';
-  }
-
   /**
    * Sends the message, body untouched so SQS's own redrive can move it back, to the dead-letter
-   * queue of the redrive policy, with the reason and source queue as attributes when the
-   * 10-attribute limit leaves room; then deletes the original.
+   * queue of the redrive policy, with the reason and source queue as attributes where the limits
+   * leave room (see `deadLetterCopy`); then deletes the original.
    */
   private async moveToDeadLetterQueue(info: QueueInfo, message: SqsMessage, messageId: string, reason: string): Promise<void> {
     const target = await this.deps.directory.queueByArn(info.deadLetterTargetArn as string);
-    const attributes: Record<string, MessageAttributeValue> = {};
-    for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-      if (name !== DEAD_LETTER_REASON_ATTRIBUTE && name !== SOURCE_QUEUE_ATTRIBUTE) {
-        attributes[name] = { DataType: value.DataType, StringValue: value.StringValue, BinaryValue: value.BinaryValue };
-      }
-    }
-    if (Object.keys(attributes).length + 2 <= SQS_MAX_ATTRIBUTES) {
-      attributes[DEAD_LETTER_REASON_ATTRIBUTE] = { DataType: 'String', StringValue: reason.slice(0, MAX_REASON_LENGTH) || 'unknown' };
-      attributes[SOURCE_QUEUE_ATTRIBUTE] = { DataType: 'String', StringValue: info.name };
-    }
+    const { attributes, notes } = deadLetterCopy(message, reason, info.name, this.deps.settings.maxMessageBytes);
     const groupId = message.Attributes?.MessageGroupId;
     await this.deps.client.send(
       new SendMessageCommand({
@@ -485,7 +467,8 @@ export class SqsConsumer implements ConsumerHandle {
       }),
     );
     this.deps.logger.warn(
-      `queue=${this.queue} message=${messageId}: moved to dead-letter queue ${target.name}: ${reason}`);
+      `queue=${this.queue} message=${logSafe(messageId)}: moved to dead-letter queue ${target.name}: ${logSafe(reason, 1000)}` +
+        (notes.length > 0 ? ` (${notes.join('; ')})` : ''));
     await this.deletes.add({ receiptHandle: message.ReceiptHandle ?? '', messageId }, 0);
   }
 
@@ -505,12 +488,12 @@ export class SqsConsumer implements ConsumerHandle {
         );
         for (const failed of response.Failed ?? []) {
           this.deps.logger.warn(
-            `queue=${this.queue} message=${chunk[Number(failed.Id)]?.MessageId}: could not be released, ` +
-              `it comes back after its visibility timeout: ${failed.Code} ${failed.Message ?? ''}`);
+            `queue=${this.queue} message=${logSafe(chunk[Number(failed.Id)]?.MessageId ?? '')}: could not be released, ` +
+              `it comes back after its visibility timeout: ${logSafe(`${failed.Code} ${failed.Message ?? ''}`, 1000)}`);
         }
       } catch (error) {
         this.deps.logger.warn(
-          `queue=${this.queue}: releasing ${chunk.length} unstarted message(s) failed, they come back after their visibility timeout: ${describe(error)}`);
+          `queue=${this.queue}: releasing ${chunk.length} unstarted message(s) failed, they come back after their visibility timeout: ${describeThrown(error, { withName: true })}`);
       }
     }
   }
@@ -542,6 +525,3 @@ function abortControllerForManyPollers(): AbortController {
   return controller;
 }
 
-export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

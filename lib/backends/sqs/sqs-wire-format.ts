@@ -1,7 +1,9 @@
 import { DEAD_LETTER_REASON_ATTRIBUTE, SOURCE_QUEUE_ATTRIBUTE } from '../../messages/dead-letter-attributes';
-import type { Message as SqsMessage, MessageAttributeValue as SqsAttributeValue } from '@aws-sdk/client-sqs';
+import type { Message as SqsMessage } from '@aws-sdk/client-sqs';
 import type { Envelope } from '../../messages/envelope';
-import { MessageRejectedError } from '../../errors';
+import { MAX_MESSAGE_ID_LENGTH } from '../../messages/message-id';
+import { MessageRejectedError, describeThrown } from '../../errors';
+import { logSafe } from '../../log-safe';
 import { SQS_MAX_ATTRIBUTES } from './sqs-backend.options';
 
 /*
@@ -135,32 +137,42 @@ export function assertSendable(
 /** Which of the three shapes a received body had. */
 export type ReceivedShape = 'sns-envelope' | 'queue-wrapper' | 'raw';
 
-export type DecodeResult =
-  | { readonly ok: true; readonly envelope: Envelope; readonly shape: ReceivedShape }
-  | { readonly ok: false; readonly reason: string; readonly messageId: string };
+/**
+ * A received message as an Envelope. When it cannot be read as one (`undecodable` says why), the
+ * envelope still carries the body and an id, so the message can be dead-lettered with its reason.
+ */
+export interface DecodedMessage {
+  readonly envelope: Envelope;
+  readonly shape: ReceivedShape;
+  readonly undecodable?: string;
+}
 
 interface SnsNotification {
-  readonly Type: 'Notification';
-  readonly MessageId?: string;
   readonly Message: string;
-  readonly MessageAttributes?: Record<string, { readonly Type?: string; readonly Value?: string }>;
+  readonly MessageId?: unknown;
+  readonly MessageAttributes?: unknown;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An own property only: a key named `__proto__` or `toString` is data here, never inherited behaviour. */
+function own(record: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 function asSnsNotification(value: unknown): SnsNotification | undefined {
-  if (isRecord(value) && value.Type === 'Notification' && typeof value.Message === 'string' && 'TopicArn' in value) {
-    return value as unknown as SnsNotification;
+  if (isRecord(value) && own(value, 'Type') === 'Notification' && typeof own(value, 'Message') === 'string' && own(value, 'TopicArn') !== undefined) {
+    return { Message: own(value, 'Message') as string, MessageId: own(value, 'MessageId'), MessageAttributes: own(value, 'MessageAttributes') };
   }
   return undefined;
 }
 
 /** Only an object whose sole key is a string "Message": a foreign JSON payload that merely has such a key stays raw. */
 function asQueueWrapper(value: unknown): string | undefined {
-  if (isRecord(value) && typeof value.Message === 'string' && Object.keys(value).length === 1) {
-    return value.Message;
+  if (isRecord(value) && Object.keys(value).length === 1 && typeof own(value, 'Message') === 'string') {
+    return own(value, 'Message') as string;
   }
   return undefined;
 }
@@ -177,31 +189,63 @@ function parseJson(body: string): unknown {
   }
 }
 
-function sqsAttributeText(value: SqsAttributeValue): string | undefined {
-  if (value.StringValue !== undefined) {
-    return value.StringValue;
-  }
-  if (value.BinaryValue !== undefined) {
-    return Buffer.from(value.BinaryValue).toString('base64');
-  }
+/** An attribute as received: its declared type's base ("String", "Number", "Binary") and its text. */
+interface ReceivedAttribute {
+  readonly type: string;
+  readonly text: string;
+}
+
+function sqsAttribute(value: unknown): ReceivedAttribute | undefined {
+  if (!isRecord(value)) return undefined;
+  const dataType = own(value, 'DataType');
+  const type = typeof dataType === 'string' ? dataType.split('.')[0] ?? '' : '';
+  const stringValue = own(value, 'StringValue');
+  if (typeof stringValue === 'string') return { type, text: stringValue };
+  const binaryValue = own(value, 'BinaryValue');
+  if (binaryValue instanceof Uint8Array) return { type, text: Buffer.from(binaryValue).toString('base64') };
   return undefined;
+}
+
+function snsAttribute(value: unknown): ReceivedAttribute | undefined {
+  if (!isRecord(value)) return undefined;
+  const text = own(value, 'Value');
+  const type = own(value, 'Type');
+  return typeof text === 'string' ? { type: typeof type === 'string' ? type.split('.')[0] ?? '' : '', text } : undefined;
+}
+
+function collect(into: Map<string, ReceivedAttribute>, attributes: unknown, read: (value: unknown) => ReceivedAttribute | undefined): void {
+  if (!isRecord(attributes)) return;
+  for (const name of Object.keys(attributes)) {
+    const attribute = read(attributes[name]);
+    if (attribute !== undefined) into.set(name, attribute);
+  }
+}
+
+/** A longer or empty id from the wire is ignored for the broker's own. */
+function usableMessageId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_MESSAGE_ID_LENGTH;
 }
 
 /**
  * Turns a received SQS message into an Envelope, whichever of the three shapes it has:
  * an SNS notification (subscription without raw delivery), the `{"Message"}` queue wrapper,
- * or a raw body from raw delivery or a foreign producer.
+ * or a raw body from raw delivery or a foreign producer. Never throws: anything on the wire that
+ * is not what the format defines makes the message undecodable, with the reason.
  */
-export function decodeSqsMessage(message: SqsMessage): DecodeResult {
-  const brokerId = message.MessageId ?? '(no message id)';
-  const body = message.Body ?? '';
-  const texts: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    const text = sqsAttributeText(value);
-    if (text !== undefined) {
-      texts[name] = text;
-    }
+export function decodeSqsMessage(message: SqsMessage): DecodedMessage {
+  const brokerId = usableMessageId(message.MessageId) ? message.MessageId : '(no message id)';
+  const body = typeof message.Body === 'string' ? message.Body : '';
+  try {
+    return decode(message, body, brokerId);
+  } catch (error) {
+    const envelope: Envelope = { payload: body, messageId: brokerId, attributes: {} };
+    return { envelope, shape: 'raw', undecodable: `it cannot be read: ${describeThrown(error)}` };
   }
+}
+
+function decode(message: SqsMessage, body: string, brokerId: string): DecodedMessage {
+  const received = new Map<string, ReceivedAttribute>();
+  collect(received, message.MessageAttributes, sqsAttribute);
 
   const parsed = parseJson(body);
   const notification = asSnsNotification(parsed);
@@ -211,44 +255,43 @@ export function decodeSqsMessage(message: SqsMessage): DecodeResult {
   if (notification) {
     shape = 'sns-envelope';
     payload = notification.Message;
-    fallbackId = notification.MessageId ?? brokerId;
-    for (const [name, value] of Object.entries(notification.MessageAttributes ?? {})) {
-      if (typeof value?.Value === 'string') {
-        texts[name] = value.Value;
-      }
-    }
+    if (usableMessageId(notification.MessageId)) fallbackId = notification.MessageId;
+    collect(received, notification.MessageAttributes, snsAttribute);
   } else {
     const wrapped = asQueueWrapper(parsed);
     shape = wrapped === undefined ? 'raw' : 'queue-wrapper';
     payload = wrapped ?? body;
   }
 
-  const messageId = texts[MESSAGE_ID_ATTRIBUTE] || fallbackId;
-  let serializerId: number | undefined;
-  const serializerText = texts[SERIALIZER_ID_ATTRIBUTE];
-  if (serializerText !== undefined) {
-    serializerId = Number(serializerText);
-    if (serializerText.trim() === '' || !Number.isInteger(serializerId)) {
-      return {
-        ok: false,
-        messageId,
-        reason: `its ${SERIALIZER_ID_ATTRIBUTE} attribute "${serializerText}" is not an integer`,
-      };
-    }
+  const ownId = received.get(MESSAGE_ID_ATTRIBUTE)?.text;
+  const messageId = usableMessageId(ownId) ? ownId : fallbackId;
+  const attributes = Object.fromEntries(
+    [...received].filter(([name]) => !OWN_ATTRIBUTES.has(name)).map(([name, attribute]) => [name, attribute.text]),
+  );
+  const undecodable = (reason: string): DecodedMessage => ({ envelope: { payload, messageId, attributes }, shape, undecodable: reason });
+
+  const manifest = received.get(MANIFEST_ATTRIBUTE);
+  if (manifest !== undefined && manifest.type !== 'String') {
+    return undecodable(`its ${MANIFEST_ATTRIBUTE} attribute is of type ${logSafe(manifest.type || 'unknown')}; the wire format has it as String`);
   }
-  const attributes: Record<string, string> = {};
-  for (const [name, value] of Object.entries(texts)) {
-    if (name !== MANIFEST_ATTRIBUTE && name !== SERIALIZER_ID_ATTRIBUTE && name !== MESSAGE_ID_ATTRIBUTE) {
-      attributes[name] = value;
+  let serializerId: number | undefined;
+  const serializer = received.get(SERIALIZER_ID_ATTRIBUTE);
+  if (serializer !== undefined) {
+    serializerId = Number(serializer.text);
+    if (serializer.type === 'Binary' || serializer.text.trim() === '' || !Number.isSafeInteger(serializerId)) {
+      return undecodable(`its ${SERIALIZER_ID_ATTRIBUTE} attribute "${logSafe(serializer.text)}" is not an integer`);
     }
   }
   const envelope: Envelope = {
     payload,
     // Python melange publishes an empty manifest to topics when it has none.
-    manifest: texts[MANIFEST_ATTRIBUTE] || undefined,
+    manifest: manifest?.text || undefined,
     serializerId,
     messageId,
     attributes,
   };
-  return { ok: true, envelope, shape };
+  return { envelope, shape };
 }
+
+/** The attributes the wire format defines; the rest are the user's. */
+const OWN_ATTRIBUTES: ReadonlySet<string> = new Set([MANIFEST_ATTRIBUTE, SERIALIZER_ID_ATTRIBUTE, MESSAGE_ID_ATTRIBUTE]);
