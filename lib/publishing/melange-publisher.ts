@@ -159,7 +159,7 @@ function withTraceAttributes(envelope: Envelope, traceAttributes: Readonly<Recor
 
 /** The message's class; anything else (null, a primitive, an array, a plain object) is refused with what it was. */
 function messageClassOf(message: unknown): Type<unknown> {
-  if (message === null) throw new NotAMessageClassError('null');
+  if (message === null || message === undefined) throw new NotAMessageClassError(String(message));
   if (typeof message !== 'object') throw new NotAMessageClassError(`a ${typeof message}`);
   if (Array.isArray(message)) throw new NotAMessageClassError('an array');
   const type = (message as { constructor?: unknown }).constructor;

@@ -5,6 +5,7 @@ import {
   JsonSerializer,
   MelangeModule,
   MelangePublisher,
+  MessageRejectedError,
   NoDestinationError,
   NotAMessageClassError,
   PublishBatchError,
@@ -75,6 +76,43 @@ describe('publish errors', () => {
       'The destination of Untargeted has no queue or topic name ({}); check the configuration it comes from',
     );
     expect(backend.waitingIn('q')).toEqual([]);
+  });
+
+  it('null, undefined, a primitive or an array is refused with what it was, before anything is sent', async () => {
+    const { publisher, backend } = await setUp();
+    const publishAnything = publisher.publish.bind(publisher) as (message: unknown, destination: { queue: string }) => Promise<unknown>;
+
+    for (const [value, given] of [
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [5, 'a number'],
+      ['text', 'a string'],
+      [Symbol('s'), 'a symbol'],
+      [[new Untargeted('1')], 'an array'],
+      [{ orderId: '1' }, 'a plain object'],
+      [Object.create(null), 'a plain object'],
+    ] as const) {
+      const failure = publishAnything(value, { queue: 'q' });
+      await expect(failure).rejects.toThrow(NotAMessageClassError);
+      await expect(failure).rejects.toThrow(`publish() was given ${given}; publish an instance of a message class`);
+    }
+    expect(backend.waitingIn('q')).toEqual([]);
+  });
+
+  it('an empty, over-long or control-character messageId is refused before anything is sent', async () => {
+    const { publisher, backend } = await setUp();
+
+    for (const [messageId, why] of [
+      ['', 'its messageId is empty; leave it out for a random one'],
+      ['i'.repeat(257), 'its messageId is 257 characters long, over the limit of 256'],
+      ['order-1\n[Nest] forged', 'its messageId contains control characters'],
+    ] as const) {
+      const failure = publisher.publish(new Untargeted('1'), { queue: 'q' }, { messageId });
+      await expect(failure).rejects.toThrow(MessageRejectedError);
+      await expect(failure).rejects.toThrow(why);
+    }
+    await expect(publisher.publish(new Untargeted('1'), { queue: 'q' }, { messageId: 'i'.repeat(256) })).resolves.toMatchObject({ messageId: 'i'.repeat(256) });
+    expect(backend.waitingIn('q')).toHaveLength(1);
   });
 
   it('a destination on an unknown backend', async () => {
