@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { describeThrown } from '../errors';
+import { logSafe } from '../log-safe';
 
 interface MessageEvent {
   readonly messageId: string;
@@ -58,7 +59,7 @@ export class MelangeEvents {
         (listener as MelangeEventListener<K>)(payload);
       } catch (error) {
         // A broken metrics listener must not change what happens to the message.
-        this.logger.error(`A "${event}" listener threw for message ${payload.messageId}: ${describeThrown(error)}`);
+        this.logger.error(`A "${event}" listener threw for message ${logSafe(payload.messageId)}: ${describeThrown(error)}`);
       }
     }
   }

@@ -1,3 +1,5 @@
+import { toError } from '../../errors';
+
 /** The outcome of one entry in a batch request: brokers accept some entries and refuse others. */
 export type EntryOutcome<TResult> =
   | { readonly ok: true; readonly value: TResult }
@@ -105,7 +107,7 @@ export class RequestBatcher<TInput, TResult> {
         }
       });
     } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
+      const failure = toError(error);
       for (const entry of batch) {
         entry.reject(failure);
       }

@@ -9,6 +9,7 @@ import {
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Envelope } from '../../messages/envelope';
 import { MessageRejectedError, SendFailedError, describeThrown, toError } from '../../errors';
+import { logSafe } from '../../log-safe';
 import type {
   ConsumeOptions,
   ConsumerHandle,
@@ -366,7 +367,7 @@ export class SqsBackend implements MessagingBackend {
         failure?.Code ?? 'MissingResult',
         failure?.Message ?? 'the broker reported neither success nor failure for this entry',
       );
-      this.logger.error(`destination=${destination} message=${entry.envelope.messageId}: ${error.message}`);
+      this.logger.error(`destination=${destination} message=${logSafe(entry.envelope.messageId)}: ${error.message}`);
       return { ok: false, error };
     });
   }

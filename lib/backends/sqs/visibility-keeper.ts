@@ -1,6 +1,8 @@
 import { ChangeMessageVisibilityBatchCommand, type Message as SqsMessage, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
 import { SQS_MAX_BATCH_ENTRIES } from './sqs-backend.options';
+import { describeThrown } from '../../errors';
+import { logSafe } from '../../log-safe';
 
 /** A message the keeper holds invisible until `release()`. */
 export interface VisibilityLease {
@@ -97,7 +99,7 @@ export class VisibilityKeeper {
         this.warn(chunk[Number(failed.Id)], `${failed.Code ?? 'Unknown'}: ${failed.Message ?? ''}`);
       }
     } catch (error) {
-      for (const held of chunk) this.warn(held, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      for (const held of chunk) this.warn(held, describeThrown(error, { withName: true }));
     }
   }
 
@@ -106,7 +108,7 @@ export class VisibilityKeeper {
     if (!held || held.warned || !this.held.has(held)) return;
     held.warned = true;
     this.deps.logger.warn(
-      `queue=${this.deps.queue} message=${held.message.MessageId}: could not extend its visibility while it waits or runs; ` +
+      `queue=${this.deps.queue} message=${logSafe(held.message.MessageId ?? '')}: could not extend its visibility while it waits or runs; ` +
         `it may be delivered again before it is settled: ${why}`);
   }
 }
