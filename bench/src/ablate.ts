@@ -13,7 +13,7 @@ import * as tracing from '../../lib/observability/tracing';
 import * as wire from '../../lib/backends/sqs/sqs-wire-format';
 import { JsonSerializer } from '../../lib/serialization/json.serializer';
 import { MelangeEvents } from '../../lib/observability/melange-events';
-import { SqsConsumer } from '../../lib/backends/sqs/sqs-consumer';
+import { SqsConsumer } from '../../lib/backends/sqs/consumer/sqs-consumer';
 import { VisibilityKeeper } from '../../lib/backends/sqs/visibility-keeper';
 import { HandlerInvoker } from '../../lib/consuming/handler-invoker';
 import type { DispatchTable, HandlerBinding } from '../../lib/consuming/dispatch-table';
@@ -77,19 +77,17 @@ const consumePatches: Patch[] = [
       }),
   },
   {
-    name: 'ack: free the slot when the handler returns, not when the delete request returns',
+    name: 'ack: free the slot at once and never wait for the delete request (no bound on unconfirmed deletes)',
     apply: () => {
-      type Internals = { delivery: (...args: unknown[]) => { delivery: { ack: () => Promise<void> } } };
+      type Internals = {
+        settlement: { delete: (receiptHandle: string, messageId: string) => Promise<void> };
+        acknowledge: (receiptHandle: string, messageId: string, freeSlot?: () => void) => Promise<void>;
+      };
       const proto = SqsConsumer.prototype as unknown as Internals;
-      const original = proto.delivery;
-      return replace(proto, 'delivery', function (this: unknown, ...args: unknown[]) {
-        const made = original.apply(this, args);
-        const ack = made.delivery.ack;
-        (made.delivery as { ack: () => Promise<void> }).ack = () => {
-          void ack().catch(() => undefined);
-          return Promise.resolve();
-        };
-        return made;
+      return replace(proto, 'acknowledge', function (this: Internals, receiptHandle: string, messageId: string, freeSlot?: () => void) {
+        void this.settlement.delete(receiptHandle, messageId).catch(() => undefined);
+        freeSlot?.();
+        return Promise.resolve();
       });
     },
   },

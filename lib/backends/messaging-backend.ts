@@ -80,7 +80,8 @@ export interface ConsumeOptions {
 
 /** What a consumer says about itself, for health checks. */
 export interface ConsumerStatus {
-  readonly state: 'running' | 'stopping' | 'stopped';
+  /** 'paused': receiving stopped by `pause()`, handlers already running go on. */
+  readonly state: 'running' | 'paused' | 'stopping' | 'stopped';
   /** Receiving from the broker fails at the moment (it keeps retrying). */
   readonly failing: boolean;
   readonly lastError?: string;
@@ -103,6 +104,9 @@ export interface ConsumerHandle {
    */
   stop(): Promise<void>;
   status(): ConsumerStatus;
+  /** Stops receiving until `resume()`; handlers already running go on (a downstream rate limit, an incident). */
+  pause?(): void;
+  resume?(): void;
 }
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;

@@ -232,13 +232,14 @@ describe('consuming a queue', () => {
     expect((await queueAttributes(sqs, queue)).ApproximateNumberOfMessagesNotVisible).toBe('0');
   });
 
-  it('stop() hands back at once what a poll brings in while stopping, instead of leaving it invisible', async () => {
-    const backend = factory.create();
+  it('with abortPollsOnStop: false, stop() waits for the long poll and hands back at once what it brings, instead of leaving it invisible', async () => {
+    const log = new RequestLog();
+    const backend = factory.createLogged(log, { abortPollsOnStop: false });
     const queue = uniqueName('consume-release');
     await backend.declareQueue({ name: queue, visibilityTimeout: 60 });
     const handled: Delivery[] = [];
     const consumer = backend.consume(queue, async (delivery) => void handled.push(delivery), { concurrency: 5 });
-    await sleep(200); // the first long poll is waiting on the broker
+    await waitFor(() => log.count('polling:ReceiveMessage') >= 1, 5000, 'the first long poll');
 
     const stopped = consumer.stop();
     await sqs.send(new SendMessageCommand({ QueueUrl: await queueUrl(sqs, queue), MessageBody: 'late' }));
@@ -249,12 +250,13 @@ describe('consuming a queue', () => {
     expect(message?.Body).toBe('late');
   });
 
-  it('with abortPollsOnStop, stop() returns without waiting for the long poll', async () => {
-    const backend = factory.create({ waitTimeSeconds: 10, abortPollsOnStop: true });
+  it('by default, stop() aborts the long poll in progress instead of waiting for it', async () => {
+    const log = new RequestLog();
+    const backend = factory.createLogged(log, { waitTimeSeconds: 20 });
     const queue = uniqueName('consume-abort');
     await backend.declareQueue({ name: queue });
     const consumer = backend.consume(queue, async (delivery) => delivery.ack(), { concurrency: 1 });
-    await sleep(200);
+    await waitFor(() => log.count('polling:ReceiveMessage') >= 1, 5000, 'the first long poll');
 
     const started = Date.now();
     await consumer.stop();

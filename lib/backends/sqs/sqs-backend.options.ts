@@ -35,9 +35,10 @@ export interface SqsBackendOptions {
   /** How long a send waits for others to share its batch request. Default 0: only sends made in the same tick. */
   readonly batchWindowMs?: number;
   /**
-   * On stop, abort a long poll in progress instead of waiting up to `waitTimeSeconds` for it.
-   * Faster, but messages the broker hands to an aborted receive stay invisible until their
-   * visibility timeout ends. Default false: wait, then release whatever the poll brought at once.
+   * On stop, abort a long poll in progress instead of waiting up to `waitTimeSeconds` for it, so
+   * an idle consumer stops at once. Messages the broker may have handed to the aborted receive stay
+   * invisible until their visibility timeout ends, then come back: nothing is lost. Default true;
+   * false waits for the poll, then releases whatever it brought at once.
    */
   readonly abortPollsOnStop?: boolean;
   /** Pause after a failed receive before polling again; doubles up to 30 s. Default 1000. */
@@ -79,6 +80,6 @@ export function resolveSqsSettings(options: SqsBackendOptions): ResolvedSqsSetti
     maxMessageBytes: options.maxMessageBytes ?? SQS_DEFAULT_MAX_MESSAGE_BYTES,
     batchWindowMs: options.batchWindowMs ?? 0,
     pollErrorBackoffMs: options.pollErrorBackoffMs ?? 1000,
-    abortPollsOnStop: options.abortPollsOnStop ?? false,
+    abortPollsOnStop: options.abortPollsOnStop ?? true,
   };
 }

@@ -28,7 +28,7 @@ import {
   type ResolvedSqsSettings,
   type SqsBackendOptions,
 } from './sqs-backend.options';
-import { SqsConsumer } from './sqs-consumer';
+import { SqsConsumer } from './consumer/sqs-consumer';
 import { SqsDirectory, queueNameOf, type QueueInfo, type TopicInfo } from './sqs-directory';
 import { SqsInfrastructure } from './sqs-infrastructure';
 import {
@@ -195,6 +195,8 @@ export class SqsBackend implements MessagingBackend {
         this.consumers.delete(consumer);
       },
       status: () => consumer.status(),
+      pause: () => consumer.pause(),
+      resume: () => consumer.resume(),
     };
   }
 

@@ -1,0 +1,307 @@
+import type { Message as SqsMessage, SQSClient } from '@aws-sdk/client-sqs';
+import type { LoggerService } from '@nestjs/common';
+import { setMaxListeners } from 'node:events';
+import { describeThrown } from '../../../errors';
+import { logSafe } from '../../../log-safe';
+import type { ConsumerHandle, ConsumerStatus, DeliveryHandler } from '../../messaging-backend';
+import { SQS_MAX_BATCH_ENTRIES, SQS_MAX_VISIBILITY_SECONDS, type ResolvedSqsSettings } from '../sqs-backend.options';
+import type { QueueInfo, SqsDirectory } from '../sqs-directory';
+import { VisibilityKeeper } from '../visibility-keeper';
+import { FifoLines } from './fifo-lines';
+import { Poller, type PollerHost } from './poller';
+import { deliveryOf, type Decision, type Received } from './received-message';
+import { ReceiveHealth } from './receive-health';
+import { Settlement } from './settlement';
+import { SlotPool } from './slot-pool';
+
+export interface SqsConsumerDependencies {
+  readonly queue: string;
+  readonly handler: DeliveryHandler;
+  readonly concurrency: number;
+  readonly pollingClient: SQSClient;
+  readonly client: SQSClient;
+  readonly directory: SqsDirectory;
+  readonly settings: ResolvedSqsSettings;
+  readonly logger: LoggerService;
+}
+
+/** Long enough never to fire: the timer only keeps the event loop alive. */
+const KEEP_ALIVE_MS = 2 ** 30;
+
+/**
+ * Consumes one queue: pollers receive into free slots, each message runs its handler (FIFO
+ * groups one message at a time, in order), and the settlement tells the broker the outcome.
+ * While it runs, it keeps the process alive, as a listening HTTP server does.
+ */
+export class SqsConsumer implements ConsumerHandle, PollerHost {
+  readonly slots: SlotPool;
+  readonly health: ReceiveHealth;
+  private readonly settlement: Settlement;
+  private readonly stopController = abortControllerForManyPollers();
+  private readonly receiveController = abortControllerForManyPollers();
+  private readonly fifo = new FifoLines<Received>();
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly pollers: Promise<void>[] = [];
+  private state: ConsumerStatus['state'] = 'running';
+  private unpause: (() => void) | undefined;
+  private paused: Promise<void> | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  /** Made with the first message, when the queue's URL and visibility timeout are known. */
+  private keeper: VisibilityKeeper | undefined;
+  /** Acknowledged messages whose slot went to the next message while their delete is on its way. */
+  private awaitingDelete = 0;
+  /** Handlers running now. */
+  private handling = 0;
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly deps: SqsConsumerDependencies) {
+    this.slots = new SlotPool(deps.concurrency);
+    this.health = new ReceiveHealth(deps.queue, deps.logger, deps.settings.pollErrorBackoffMs);
+    this.settlement = new Settlement(deps);
+  }
+
+  get queue(): string {
+    return this.deps.queue;
+  }
+  get pollingClient(): SQSClient {
+    return this.deps.pollingClient;
+  }
+  get directory(): SqsDirectory {
+    return this.deps.directory;
+  }
+  get settings(): ResolvedSqsSettings {
+    return this.deps.settings;
+  }
+  get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+  get receiveSignal(): AbortSignal {
+    return this.receiveController.signal;
+  }
+
+  start(): void {
+    this.keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
+    const pollers = Math.max(1, Math.ceil(this.deps.concurrency / SQS_MAX_BATCH_ENTRIES));
+    for (let index = 0; index < pollers; index++) this.pollers.push(new Poller(this).run());
+  }
+
+  isRunning(): boolean {
+    return this.state === 'running' || this.state === 'paused';
+  }
+
+  isPaused(): boolean {
+    return this.state === 'paused';
+  }
+
+  whileNotPaused(): Promise<void> {
+    return this.paused ?? Promise.resolve();
+  }
+
+  /** Stops receiving; handlers already running go on. */
+  pause(): void {
+    if (this.state !== 'running') return;
+    this.state = 'paused';
+    this.paused = new Promise<void>((resolve) => (this.unpause = resolve));
+    this.slots.wakeAll();
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'running';
+    this.openGate();
+  }
+
+  /**
+   * Stops receiving (a long poll in progress is aborted unless `abortPollsOnStop` is false), waits
+   * for running handlers, hands back what was received but not started, and waits for the deletes.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.drain().finally(() => this.ended());
+    return this.stopped;
+  }
+
+  /**
+   * Stops now: aborts a poll in progress and does not wait for running handlers, whose messages
+   * come back after their visibility timeout. For shutdowns whose graceful drain ran out of time.
+   */
+  async abandon(): Promise<void> {
+    this.beginStopping(true);
+    // Running handlers no longer keep their messages invisible.
+    this.keeper?.close();
+    await Promise.allSettled(this.pollers);
+    await this.settlement.drain();
+    this.ended();
+  }
+
+  status(): ConsumerStatus {
+    return {
+      state: this.state,
+      failing: this.health.failing,
+      lastError: this.health.lastError,
+      lastPollAt: this.health.lastPollAt,
+      inFlight: this.handling,
+      // The pollers wait for a free slot by design, so a stale lastPollAt then means busy, not stuck.
+      saturated: this.slots.saturated,
+    };
+  }
+
+  accept(info: QueueInfo, messages: readonly SqsMessage[]): void {
+    for (const message of messages) {
+      const received: Received = { message, lease: this.keeperFor(info).hold(message) };
+      const groupId = message.Attributes?.MessageGroupId;
+      if (!info.fifo || groupId === undefined) {
+        const freeSlot = onceOnly(() => this.slots.release(1));
+        this.track(this.handleSafely(info, received, freeSlot).then(freeSlot));
+      } else if (this.fifo.enter(groupId, received)) {
+        this.track(this.runGroup(info, groupId));
+      }
+    }
+  }
+
+  async giveBack(info: QueueInfo, messages: readonly SqsMessage[]): Promise<void> {
+    await this.settlement.release(info, messages);
+    this.slots.release(messages.length);
+  }
+
+  private async drain(): Promise<void> {
+    this.beginStopping(this.deps.settings.abortPollsOnStop);
+    await Promise.allSettled(this.pollers);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    this.keeper?.close();
+    await this.settlement.drain();
+  }
+
+  private beginStopping(abortReceives: boolean): void {
+    if (this.isRunning()) this.state = 'stopping';
+    this.stopController.abort();
+    if (abortReceives) this.receiveController.abort();
+    this.openGate();
+    this.slots.wakeAll();
+  }
+
+  private ended(): void {
+    this.state = 'stopped';
+    clearInterval(this.keepAlive);
+  }
+
+  private openGate(): void {
+    this.unpause?.();
+    this.unpause = undefined;
+    this.paused = undefined;
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+  }
+
+  /**
+   * Runs one FIFO group's messages in order. When one is not settled (retried, or its handler took
+   * no decision), the ones after it go back to the queue: handling them now would break the order.
+   */
+  private async runGroup(info: QueueInfo, groupId: string): Promise<void> {
+    for (let next = this.fifo.next(groupId); next !== undefined; next = this.fifo.next(groupId)) {
+      if (!this.isRunning()) break;
+      const decision = await this.handleSafely(info, next);
+      this.slots.release(1);
+      if (decision !== 'ack' && decision !== 'dead-letter') break;
+    }
+    const rest = this.fifo.close(groupId);
+    if (rest.length === 0) return;
+    await Promise.all(rest.map(({ lease }) => lease.release()));
+    // Newest first: some brokers put a released FIFO message at the head of its group.
+    await this.giveBack(info, rest.map(({ message }) => message).reverse());
+  }
+
+  /**
+   * The last line of defence: whatever escapes a message's path is logged with its id and the
+   * message is left for redelivery after its visibility timeout. Nothing a message carries or a
+   * handler throws may become an unhandled rejection, which would end the process.
+   */
+  private async handleSafely(info: QueueInfo, received: Received, freeSlot?: () => void): Promise<Decision> {
+    try {
+      return await this.handle(info, received, freeSlot);
+    } catch (error) {
+      this.deps.logger.error(
+        `queue=${this.queue} message=${logSafe(received.message.MessageId ?? '(no message id)')}: failed inside the consumer, ` +
+          `it comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
+      await received.lease.release().catch(() => undefined);
+      return 'none';
+    }
+  }
+
+  private async handle(info: QueueInfo, received: Received, freeSlot: (() => void) | undefined): Promise<Decision> {
+    const { delivery, decision } = deliveryOf({
+      queue: this.queue,
+      info,
+      received,
+      settlement: this.settlement,
+      logger: this.deps.logger,
+      acknowledge: (receiptHandle, messageId) => this.acknowledge(receiptHandle, messageId, freeSlot),
+    });
+    this.handling++;
+    try {
+      await this.deps.handler(delivery);
+    } catch (error) {
+      this.deps.logger.error(
+        `queue=${this.queue} message=${logSafe(delivery.envelope.messageId)}: handler failed, ` +
+          `the message comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
+    } finally {
+      this.handling--;
+    }
+    await received.lease.release();
+    const taken = decision();
+    if (taken === 'none') {
+      this.deps.logger.warn(
+        `queue=${this.queue} message=${logSafe(delivery.envelope.messageId)}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +
+          'the message comes back after its visibility timeout');
+    }
+    return taken;
+  }
+
+  /**
+   * Deletes an acknowledged message. Its slot goes to the next message as soon as the delete is
+   * on its way rather than when the broker confirms it: otherwise every slot spends a round trip
+   * idle per message (15 % of the throughput here, more where round trips are longer). At most
+   * `concurrency` messages wait so, which bounds what a stalled broker can leave unconfirmed.
+   * FIFO messages have no `freeSlot`: their group's line holds the slot until the confirmation.
+   */
+  private async acknowledge(receiptHandle: string, messageId: string, freeSlot: (() => void) | undefined): Promise<void> {
+    const deleted = this.settlement.delete(receiptHandle, messageId);
+    if (!freeSlot || this.awaitingDelete >= this.deps.concurrency) return deleted;
+    this.awaitingDelete++;
+    freeSlot();
+    try {
+      await deleted;
+    } finally {
+      this.awaitingDelete--;
+    }
+  }
+
+  private keeperFor(info: QueueInfo): VisibilityKeeper {
+    this.keeper ??= new VisibilityKeeper({
+      client: this.deps.client,
+      queue: this.queue,
+      queueUrl: info.url,
+      visibilitySeconds: Math.min(this.deps.settings.visibilityTimeout ?? info.visibilityTimeout, SQS_MAX_VISIBILITY_SECONDS),
+      logger: this.deps.logger,
+    });
+    return this.keeper;
+  }
+}
+
+function onceOnly(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
+
+/** Every poller passes the one signal to the SDK; past ten, Node would warn of a listener leak. */
+function abortControllerForManyPollers(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
