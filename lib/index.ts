@@ -70,8 +70,16 @@ export { MessageContext } from './consuming/message-context';
 export { MELANGE_CONTEXT_TYPE, MessageAttributes, Payload } from './consuming/param.decorators';
 export { HandlerTimeoutError, NonRetryableError } from './consuming/handler-errors';
 export { ConsumerConfigurationError } from './consuming/message-dispatcher';
+export {
+  AmbiguousConsumerError,
+  ConsumerControlError,
+  ConsumerRegistry,
+  UnknownConsumerError,
+  type ConsumerInfo,
+} from './consuming/consumer-registry';
+export { DuplicateMelangeModuleError } from './consuming/consumer-orchestrator';
 export { DuplicateHandlerError, UnroutableMessageError } from './consuming/dispatch-table';
-export { ConflictingConcurrencyError, HandlerWithoutQueueError, UnknownMessageTypeError } from './consuming/message-handler.explorer';
+export { ConflictingConcurrencyError, HandlerWithoutQueueError, InvalidConcurrencyError, UnknownMessageTypeError } from './consuming/message-handler.explorer';
 
 export type {
   ConsumeOptions,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BackendRegistry } from './backends/backend-registry';
 import { ConsumerOrchestrator } from './consuming/consumer-orchestrator';
+import { ConsumerRegistry } from './consuming/consumer-registry';
 import { HandlerInvoker } from './consuming/handler-invoker';
 import { MessageDispatcher } from './consuming/message-dispatcher';
 import { MessageHandlerExplorer } from './consuming/message-handler.explorer';
@@ -39,8 +40,9 @@ import { SerializerRegistry } from './serialization/serializer-registry';
     HandlerInvoker,
     MessageDispatcher,
     MessageHandlerExplorer,
+    ConsumerRegistry,
     ConsumerOrchestrator,
   ],
-  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents, MelangeHealth, MELANGE_MODULE_OPTIONS],
+  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents, MelangeHealth, ConsumerRegistry, MELANGE_MODULE_OPTIONS],
 })
 export class MelangeModule extends ConfigurableMelangeModule {}

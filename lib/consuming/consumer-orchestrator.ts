@@ -7,15 +7,27 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { BackendRegistry } from '../backends/backend-registry';
-import type { ConsumerHandle } from '../backends/messaging-backend';
+import { MelangeError } from '../errors';
 import { MelangeInfrastructure } from '../melange-infrastructure';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
+import { ConsumerRegistry } from './consumer-registry';
 import type { DispatchTable } from './dispatch-table';
 import { MessageDispatcher } from './message-dispatcher';
 import { MessageHandlerExplorer } from './message-handler.explorer';
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+export class DuplicateMelangeModuleError extends MelangeError {
+  constructor(importers: readonly string[]) {
+    super(
+      `MelangeModule.forRoot is imported ${importers.length > 1 ? `by ${importers.join(', ')}` : 'more than once'}: each import ` +
+        `would start every consumer of the application again. Import it once, in the root module (isGlobal: true makes ` +
+        `MelangePublisher injectable everywhere), and remove it from the others.`,
+    );
+  }
+}
 
 /**
  * Ties consumers to the application's lifecycle: handlers are found when modules initialise (so a
@@ -26,7 +38,6 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Melange');
   private tables: DispatchTable[] = [];
-  private running: { table: DispatchTable; handle: ConsumerHandle }[] = [];
 
   constructor(
     @Inject(MELANGE_MODULE_OPTIONS) private readonly options: MelangeModuleOptions,
@@ -34,9 +45,12 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
     private readonly dispatcher: MessageDispatcher,
     private readonly backends: BackendRegistry,
     private readonly infrastructure: MelangeInfrastructure,
+    private readonly registry: ConsumerRegistry,
+    private readonly modules: ModulesContainer,
   ) {}
 
   onModuleInit(): void {
+    assertOneMelangeModule(this.modules);
     this.tables = this.explorer.explore();
     this.warnAboutEarlyRedrive();
   }
@@ -59,27 +73,27 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
     }
   }
 
+  /** Starts a consumer per queue; if one cannot start, stops those that did before failing. */
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.autoCreate ?? true) await this.infrastructure.declare();
     if (!(this.options.startConsumers ?? true)) return;
-    for (const table of this.tables) {
-      const backend = this.backends.get(table.backend, `Queue "${table.queue}"`);
-      const handle = backend.consume(table.queue, (delivery) => this.dispatcher.dispatch(table, delivery), {
-        concurrency: table.concurrency,
-      });
-      this.running.push({ table, handle });
-      this.logger.log(`Consuming "${table.queue}" (${table.manifests().join(', ')}), concurrency ${table.concurrency}`);
+    try {
+      for (const table of this.tables) {
+        const backend = this.backends.get(table.backend, `Queue "${table.queue}"`);
+        const handle = backend.consume(table.queue, (delivery) => this.dispatcher.dispatch(table, delivery), {
+          concurrency: table.concurrency,
+        });
+        this.registry.add({ backend: table.backend, queue: table.queue, manifests: table.manifests(), concurrency: table.concurrency, handle });
+        this.logger.log(`Consuming "${table.queue}" (${table.manifests().join(', ')}), concurrency ${table.concurrency}`);
+      }
+    } catch (error) {
+      await Promise.allSettled(this.registry.takeAll().map(({ handle }) => handle.stop()));
+      throw error;
     }
   }
 
-  /** The consumers started at bootstrap, with their queue and backend, for health checks. */
-  consumers(): { queue: string; backend: string; handle: ConsumerHandle }[] {
-    return this.running.map(({ table, handle }) => ({ queue: table.queue, backend: table.backend, handle }));
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
-    const running = this.running;
-    this.running = [];
+    const running = this.registry.takeAll();
     if (running.length === 0) return;
     const timeoutMs = this.options.consumers?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
@@ -89,15 +103,28 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
     const drained = Promise.all(running.map(({ handle }) => handle.stop())).then(() => 'drained' as const);
     const outcome = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
-    if (outcome === 'timeout') {
-      this.logger.warn(
-        `Handlers still running after ${timeoutMs} ms of shutdown on ${running.map(({ table }) => `"${table.queue}"`).join(', ')}; ` +
-          `closing anyway. Messages they do not settle before the process ends are delivered again after their visibility timeout.`,
-      );
-    }
+    if (outcome === 'drained') return;
+    const busy = running.filter(({ handle }) => handle.status().inFlight > 0);
+    this.logger.warn(
+      busy.length > 0
+        ? `Handlers still running after ${timeoutMs} ms of shutdown on ${busy.map(({ queue, handle }) => `"${queue}" (${handle.status().inFlight})`).join(', ')}; ` +
+            `closing anyway. Messages they do not settle before the process ends are delivered again after their visibility timeout.`
+        : `Consumers of ${running.map(({ queue }) => `"${queue}"`).join(', ')} had not stopped after ${timeoutMs} ms of shutdown, with no handler ` +
+            `running (a receive or a delete was still waiting on the broker); closing anyway.`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.backends.all().map((backend) => backend.close()));
   }
+}
+
+/** Each MelangeModule instance explores the whole application: two would start every consumer twice. */
+function assertOneMelangeModule(modules: ModulesContainer): void {
+  const melange = [...modules.values()].filter((module) => module.providers.has(ConsumerOrchestrator));
+  if (melange.length <= 1) return;
+  const importers = [...modules.values()]
+    .filter((module) => melange.some((instance) => module.imports.has(instance)))
+    .map((module) => module.metatype?.name ?? 'an unnamed module');
+  throw new DuplicateMelangeModuleError(importers);
 }

@@ -5,6 +5,7 @@ import { BackendRegistry } from '../backends/backend-registry';
 import { MelangeError } from '../errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
+import { declaredDestinationOf } from '../messages/message.decorator';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { consumerMetadataOf, handlerMetadataOf, type HandlerMetadata } from './consumer.decorators';
 import { DispatchTable, type HandlerBinding } from './dispatch-table';
@@ -27,6 +28,15 @@ export class ConflictingConcurrencyError extends MelangeError {
     super(
       `Queue "${queue}" is consumed with concurrency ${first} by one @MessageConsumer and ${second} by ${type.name}; ` +
         `one queue has one consumer loop, so give every @MessageConsumer of it the same concurrency (or none).`,
+    );
+  }
+}
+
+export class InvalidConcurrencyError extends MelangeError {
+  constructor(queue: string, type: Type<unknown>, concurrency: unknown) {
+    super(
+      `Queue "${queue}" (${type.name}) has concurrency ${String(concurrency)}; give a whole number of at least 1 ` +
+        `in @MessageConsumer({ queue, concurrency }) or MelangeModule's consumers.concurrency.`,
     );
   }
 }
@@ -54,7 +64,8 @@ export class MessageHandlerExplorer {
 
   /** Throws a configuration error on the first mistake, so the application does not start half-wired. */
   explore(): DispatchTable[] {
-    for (const type of this.options.messages ?? []) this.registerType(type);
+    const known = new Set<Type<unknown>>(this.options.messages ?? []);
+    for (const type of known) this.registerType(type);
     const tables = new Map<string, DispatchTable>();
     for (const provider of this.discovery.getProviders()) {
       const type = classOf(provider);
@@ -66,6 +77,7 @@ export class MessageHandlerExplorer {
         const backend = consumer.backend ?? this.backends.defaultName;
         const key = JSON.stringify([backend, consumer.queue]);
         const concurrency = consumer.concurrency ?? this.options.consumers?.concurrency ?? DEFAULT_CONCURRENCY;
+        if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidConcurrencyError(consumer.queue, type, concurrency);
         let table = tables.get(key);
         if (!table) {
           table = new DispatchTable(consumer.queue, backend, concurrency);
@@ -74,13 +86,32 @@ export class MessageHandlerExplorer {
           throw new ConflictingConcurrencyError(consumer.queue, table.concurrency, type, concurrency);
         }
         const messageType = metadata.fallback ? undefined : (metadata.type ?? firstParameterType(type, methodName));
-        if (messageType) this.registerType(messageType);
+        if (messageType) {
+          this.registerType(messageType);
+          known.add(messageType);
+        }
         applyDefaultParams(type, methodName);
         const retry = new RetryPolicy({ ...this.options.consumers?.retry, ...consumer.retry, ...metadata.retry });
         table.add({ messageType, provider, methodName, isStatic: isStatic(provider), retry } satisfies HandlerBinding);
       }
     }
+    this.checkDestinations(known);
     return [...tables.values()];
+  }
+
+  /**
+   * Every destination's backend exists: the `destinations` option's, and the `@Message`
+   * destinations of the classes the app is known to use (handled here, or listed in `messages`).
+   * A class only ever published is checked at its first publish.
+   */
+  private checkDestinations(known: ReadonlySet<Type<unknown>>): void {
+    for (const { message, destination } of this.options.destinations ?? []) {
+      this.backends.get(destination.backend, `The destination of ${message.name} in MelangeModule's "destinations" option`);
+    }
+    for (const type of known) {
+      const destination = declaredDestinationOf(type);
+      if (destination) this.backends.get(destination.backend, `The @Message destination of ${type.name}`);
+    }
   }
 
   private handlersOf(type: Type<unknown>): { methodName: string; metadata: HandlerMetadata }[] {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { ConsumerStatus } from '../backends/messaging-backend';
 import { describeThrown } from '../errors';
-import { ConsumerOrchestrator } from '../consuming/consumer-orchestrator';
+import { ConsumerRegistry } from '../consuming/consumer-registry';
 
 export interface HealthOptions {
   /**
@@ -19,7 +19,6 @@ export interface BackendHealth {
 
 export interface ConsumerHealth extends ConsumerStatus {
   readonly up: boolean;
-  readonly backend: string;
   /** Why it is down, when it is. */
   readonly reason?: string;
 }
@@ -27,8 +26,8 @@ export interface ConsumerHealth extends ConsumerStatus {
 export interface MelangeHealthReport {
   readonly healthy: boolean;
   readonly backends: Readonly<Record<string, BackendHealth>>;
-  /** By queue name. */
-  readonly consumers: Readonly<Record<string, ConsumerHealth>>;
+  /** By backend name, then queue name: one queue name may be consumed on two brokers. */
+  readonly consumers: Readonly<Record<string, Readonly<Record<string, ConsumerHealth>>>>;
 }
 
 const DEFAULT_STUCK_AFTER_MS = 120_000;
@@ -41,7 +40,7 @@ const DEFAULT_STUCK_AFTER_MS = 120_000;
 export class MelangeHealth {
   constructor(
     private readonly backends: BackendRegistry,
-    private readonly orchestrator: ConsumerOrchestrator,
+    private readonly consumerRegistry: ConsumerRegistry,
   ) {}
 
   async check(options: HealthOptions = {}): Promise<MelangeHealthReport> {
@@ -56,19 +55,22 @@ export class MelangeHealth {
         }
       }),
     );
-    const consumers: Record<string, ConsumerHealth> = {};
-    for (const { queue, backend, handle } of this.orchestrator.consumers()) {
-      const status = handle.status();
+    const consumers: Record<string, Record<string, ConsumerHealth>> = {};
+    let consumersUp = true;
+    for (const { queue, backend, status } of this.consumerRegistry.list()) {
       const reason = downReason(status, stuckAfterMs);
-      consumers[queue] = { ...status, backend, up: reason === undefined, reason };
+      consumersUp &&= reason === undefined;
+      (consumers[backend] ??= {})[queue] = { ...status, up: reason === undefined, reason };
     }
     const backends = Object.fromEntries(backendEntries);
-    const healthy = backendEntries.every(([, health]) => health.up) && Object.values(consumers).every((health) => health.up);
+    const healthy = backendEntries.every(([, health]) => health.up) && consumersUp;
     return { healthy, backends, consumers };
   }
 }
 
+/** A paused consumer is up: it was paused on purpose, and resumes when asked. */
 function downReason(status: ConsumerStatus, stuckAfterMs: number): string | undefined {
+  if (status.state === 'paused') return undefined;
   if (status.state !== 'running') return `consumer is ${status.state}`;
   if (status.failing) return `receiving fails: ${status.lastError ?? 'unknown error'}`;
   if (!status.saturated && status.lastPollAt !== undefined && Date.now() - status.lastPollAt > stuckAfterMs) {

@@ -7,6 +7,8 @@ import {
   HandlerWithoutQueueError,
   InfrastructureDeclarationError,
   InMemoryBackend,
+  InvalidConcurrencyError,
+  Message,
   JsonSerializer,
   MelangeModule,
   MessageConsumer,
@@ -32,6 +34,32 @@ async function boot(providers: Type<unknown>[], options: MelangeModuleOptions = 
 }
 
 describe('wiring mistakes fail app.init() with a clear error', () => {
+  it.each([0, -1, 2.5, Number.NaN])('a consumer concurrency of %p', async (concurrency) => {
+    @Injectable()
+    @MessageConsumer({ queue: 'orders', concurrency })
+    class Billing {
+      @OnMessage() bill(_: OrderPlaced): void {}
+    }
+
+    const failure = boot([Billing]);
+
+    await expect(failure).rejects.toThrow(InvalidConcurrencyError);
+    await expect(failure).rejects.toThrow(`Queue "orders" (Billing) has concurrency ${concurrency}; give a whole number of at least 1`);
+  });
+
+  it('a destination naming a backend that does not exist, in the destinations option or in @Message', async () => {
+    @Message('orders.shipped', { destination: { topic: 'orders', backend: 'sns' } })
+    class OrderShipped {}
+
+    const viaOption = boot([], { destinations: [{ message: OrderPlaced, destination: { queue: 'orders', backend: 'rabbit' } }] });
+    const viaDecorator = boot([], { messages: [OrderShipped] });
+
+    await expect(viaOption).rejects.toThrow(UnknownBackendError);
+    await expect(viaOption).rejects.toThrow(/The destination of OrderPlaced in MelangeModule's "destinations" option .*"rabbit"/);
+    await expect(viaDecorator).rejects.toThrow(/The @Message destination of OrderShipped .*"sns"/);
+  });
+
+
   it('two handlers for the same message on one queue', async () => {
     @Injectable()
     @MessageConsumer('orders')

@@ -25,10 +25,10 @@ describe('a standalone worker whose handlers never settle', () => {
       expect(exit).toBeUndefined();
       const last = JSON.parse(lines.filter((line) => line.startsWith('health ')).at(-1)!.slice('health '.length)) as {
         healthy: boolean;
-        consumers: Record<string, unknown>;
+        consumers: Record<string, Record<string, unknown>>;
       };
       expect(last.healthy).toBe(true);
-      expect(Object.values(last.consumers)).toEqual([expect.objectContaining({ up: true, state: 'running', saturated: true, inFlight: 2 })]);
+      expect(Object.values(last.consumers.sqs ?? {})).toEqual([expect.objectContaining({ up: true, state: 'running', saturated: true, inFlight: 2 })]);
     } finally {
       child.kill('SIGKILL');
     }
