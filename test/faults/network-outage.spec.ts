@@ -114,14 +114,14 @@ describe('a consumer whose connection to SQS drops for a few seconds', () => {
     // Mid-run: work was left when the network went and when it came back.
     expect(atRestore).toBeLessThan(TOTAL);
     expect(expected.filter((id) => !counts.has(id))).toEqual([]);
-    // Once per poller per outage, at error level, not once per attempt...
-    expect(failedLines().length).toBeGreaterThanOrEqual(1);
-    expect(failedLines().length).toBeLessThanOrEqual(POLLERS);
+    // Once per queue per outage, at error level, however many pollers meet it...
+    expect(failedLines()).toHaveLength(1);
     expect(failedLines().every((line) => line.level === 'error')).toBe(true);
-    // ...though each poller tried several times, with backoff, before it got through.
-    expect(recoveredLines()).toHaveLength(failedLines().length);
+    // ...though the pollers tried several times, with backoff, before they got through.
+    expect(recoveredLines()).toHaveLength(1);
     expect(Math.max(...failedAttempts)).toBeGreaterThanOrEqual(2);
-    // With a 3 s outage and backoff 250, 500, 1000, 2000 ms, a poller is back within a few seconds.
-    expect(Math.max(...failedAttempts)).toBeLessThanOrEqual(8);
+    // With a 3 s outage and backoff 250, 500, 1000, 2000 ms, each poller is back within a few
+    // seconds; the count is the queue's, over all its pollers.
+    expect(Math.max(...failedAttempts)).toBeLessThanOrEqual(8 * POLLERS);
   }, 90_000);
 });
