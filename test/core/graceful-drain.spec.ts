@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { InMemoryBackend, MelangeModule, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
+import { InMemoryBackend, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type ConsumeOptions, type ConsumerHandle, type DeliveryHandler } from '../../lib';
 import { deferred, Recorder, sleep } from '../support/recorder';
 
 class SlowJob {
@@ -19,17 +19,33 @@ class SlowConsumer {
   async run(job: SlowJob): Promise<void> {
     this.started.record(job.id);
     await this.release.promise;
-    await sleep(50);
+    await sleep(50); // still running well after shutdown began
     this.finished.push(job.id);
+  }
+}
+
+/** An in-memory broker that tells when a consumer has been told to stop (and so receives no more). */
+class StopWatchingBackend extends InMemoryBackend {
+  readonly stopRequested = deferred();
+
+  override consume(queue: string, handler: DeliveryHandler, options: ConsumeOptions): ConsumerHandle {
+    const handle = super.consume(queue, handler, options);
+    const stop = handle.stop.bind(handle);
+    handle.stop = () => {
+      const stopped = stop();
+      this.stopRequested.resolve();
+      return stopped;
+    };
+    return handle;
   }
 }
 
 describe('app.close() drains consumers', () => {
   let app: INestApplication;
-  let backend: InMemoryBackend;
+  let backend: StopWatchingBackend;
 
   beforeEach(async () => {
-    backend = new InMemoryBackend();
+    backend = new StopWatchingBackend();
     const moduleRef = await Test.createTestingModule({
       imports: [MelangeModule.forRoot({ backends: { default: backend }, consumers: { shutdownTimeoutMs: 5000 } })],
       providers: [SlowConsumer],
@@ -44,7 +60,8 @@ describe('app.close() drains consumers', () => {
     await consumer.started.waitFor(2);
 
     const closing = app.close();
-    await sleep(20);
+    // Free the slots only once the consumer has stopped receiving: jobs 3 and 4 must stay queued.
+    await backend.stopRequested.promise;
     consumer.release.resolve();
     await closing;
 

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { InMemoryBackend, Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type Envelope, type MessageContext } from '../../lib';
+import { InMemoryBackend, Message, MelangeEvents, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type Envelope, type MessageContext } from '../../lib';
 import { CapturingLogger } from '../support/capturing-logger';
-import { Recorder, sleep } from '../support/recorder';
+import { EventLog, Recorder } from '../support/recorder';
 
 @Message('charges.charge-requested')
 class ChargeRequested {
@@ -30,6 +30,7 @@ describe('what becomes of a message that fails', () => {
   let app: INestApplication;
   let backend: InMemoryBackend;
   let logger: CapturingLogger;
+  let events: EventLog;
 
   async function start(queues: { name: string; deadLetterQueue?: string }[]): Promise<void> {
     backend = new InMemoryBackend();
@@ -45,6 +46,7 @@ describe('what becomes of a message that fails', () => {
       providers: [ChargesConsumer],
     }).compile();
     app = await moduleRef.createNestApplication({ logger }).init();
+    events = new EventLog(app.get(MelangeEvents));
   }
 
   afterEach(() => app.close());
@@ -52,10 +54,10 @@ describe('what becomes of a message that fails', () => {
   it('a handler error is retried with backoff until the handler succeeds, then acked', async () => {
     await start([{ name: 'charges', deadLetterQueue: 'charges-dlq' }]);
 
-    await app.get(MelangePublisher).publish(new ChargeRequested(2), { queue: 'charges' });
+    const { messageId } = await app.get(MelangePublisher).publish(new ChargeRequested(2), { queue: 'charges' });
 
     expect(await app.get(ChargesConsumer).attempts.waitFor(3)).toEqual([1, 2, 3]);
-    await sleep(20);
+    await events.waitFor('handled', messageId);
     expect(backend.waitingIn('charges')).toEqual([]);
     expect(backend.inFlightIn('charges')).toBe(0);
     expect(backend.waitingIn('charges-dlq')).toEqual([]);
@@ -69,7 +71,7 @@ describe('what becomes of a message that fails', () => {
 
     const { messageId } = await app.get(MelangePublisher).publish(new ChargeRequested(99), { queue: 'charges' });
     await app.get(ChargesConsumer).attempts.waitFor(3);
-    await sleep(20);
+    await events.waitFor('dead-lettered', messageId);
 
     const [dead] = backend.waitingIn('charges-dlq');
     expect(dead.messageId).toBe(messageId);
@@ -91,7 +93,7 @@ describe('what becomes of a message that fails', () => {
     await start([{ name: 'charges', deadLetterQueue: 'charges-dlq' }]);
 
     await backend.send('charges', bad);
-    await sleep(30);
+    await events.waitFor('dead-lettered', 'm-1');
 
     const [dead] = backend.waitingIn('charges-dlq');
     expect(dead.messageId).toBe('m-1');
@@ -104,7 +106,7 @@ describe('what becomes of a message that fails', () => {
     await start([{ name: 'charges' }]);
 
     await backend.send('charges', envelope({ payload: 'not json' }));
-    await sleep(30);
+    await events.waitFor('retried', 'm-1');
 
     // It comes back every maxDelayMs (20 ms here) and is reported each time.
     expect(backend.inFlightIn('charges') + backend.waitingIn('charges').length).toBe(1);

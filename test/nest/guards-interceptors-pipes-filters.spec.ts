@@ -20,6 +20,7 @@ import { tap, type Observable } from 'rxjs';
 import {
   InMemoryBackend,
   MELANGE_CONTEXT_TYPE,
+  MelangeEvents,
   MelangeModule,
   MelangePublisher,
   MessageAttributes,
@@ -28,7 +29,7 @@ import {
   OnMessage,
   Payload,
 } from '../../lib';
-import { Recorder, sleep } from '../support/recorder';
+import { EventLog, Recorder, sleep } from '../support/recorder';
 
 class Greeting {
   constructor(readonly text: string) {}
@@ -89,7 +90,7 @@ class GreetingsConsumer {
     @MessageAttributes() attributes: Record<string, string>,
     @MessageContext() context: MessageContext,
   ): Promise<void> {
-    await sleep(5);
+    await sleep(5); // time for the interceptor to measure
     if (greeting.text === 'FAIL') throw new Error('greeting failed');
     this.seen.record(`${greeting.text} for ${tenant} (${Object.keys(attributes).join(',')}) #${context.receiveCount}`);
   }
@@ -144,6 +145,7 @@ class FilteredConsumer {
 describe('guards, interceptors, pipes, filters and parameter decorators on @OnMessage handlers', () => {
   let app: INestApplication;
   let backend: InMemoryBackend;
+  let events: EventLog;
 
   beforeAll(async () => {
     backend = new InMemoryBackend();
@@ -158,6 +160,7 @@ describe('guards, interceptors, pipes, filters and parameter decorators on @OnMe
       providers: [GreetingsConsumer, FilteredConsumer, ForgivingConsumer, TimingInterceptor, FilterLog, { provide: APP_FILTER, useClass: GlobalHttpFilter }],
     }).compile();
     app = await moduleRef.createNestApplication({ logger: false }).init();
+    events = new EventLog(app.get(MelangeEvents));
   });
 
   afterAll(() => app.close());
@@ -183,7 +186,7 @@ describe('guards, interceptors, pipes, filters and parameter decorators on @OnMe
     const { messageId } = await app
       .get(MelangePublisher)
       .publish(new Greeting('hidden'), { queue: 'greetings' }, { attributes: { tenant: 'blocked' } });
-    await sleep(50);
+    await events.waitFor('dead-lettered', messageId);
 
     const [dead] = backend.waitingIn('greetings-dlq');
     expect(dead.messageId).toBe(messageId);
@@ -194,10 +197,10 @@ describe('guards, interceptors, pipes, filters and parameter decorators on @OnMe
   });
 
   it('settles a message as handled when a filter returns, and keeps app-wide HTTP filters out', async () => {
-    await app.get(MelangePublisher).publish(new Greeting('pay'), { queue: 'forgiving' });
+    const { messageId } = await app.get(MelangePublisher).publish(new Greeting('pay'), { queue: 'forgiving' });
 
     await app.get(FilterLog).seen.waitFor(1);
-    await sleep(30);
+    await events.waitFor('handled', messageId);
     expect(app.get(ForgivingConsumer).attempts.items).toEqual([1]);
     expect(backend.waitingIn('forgiving')).toEqual([]);
     expect(backend.inFlightIn('forgiving')).toBe(0);
@@ -206,10 +209,10 @@ describe('guards, interceptors, pipes, filters and parameter decorators on @OnMe
   });
 
   it('shows handler errors to exception filters, which may rethrow to keep the retry policy', async () => {
-    await app.get(MelangePublisher).publish(new Greeting('x'), { queue: 'filtered' });
+    const { messageId } = await app.get(MelangePublisher).publish(new Greeting('x'), { queue: 'filtered' });
 
     expect(await app.get(FilterLog).seen.waitFor(2)).toEqual(['melange: always fails', 'melange: always fails']);
-    await sleep(20);
+    await events.waitFor('dead-lettered', messageId);
     expect(backend.waitingIn('filtered-dlq')).toHaveLength(1);
   });
 });

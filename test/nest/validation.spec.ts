@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { Injectable, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsPositive, IsString, MinLength } from 'class-validator';
-import { InMemoryBackend, Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, Payload } from '../../lib';
+import { InMemoryBackend, Message, MelangeEvents, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, Payload } from '../../lib';
 import { CapturingLogger } from '../support/capturing-logger';
-import { Recorder, sleep } from '../support/recorder';
+import { EventLog, Recorder } from '../support/recorder';
 
 @Message('accounts.account-opened')
 class AccountOpened {
@@ -27,6 +27,7 @@ describe('class-validator on message payloads', () => {
   let app: INestApplication;
   let backend: InMemoryBackend;
   let logger: CapturingLogger;
+  let events: EventLog;
 
   beforeAll(async () => {
     backend = new InMemoryBackend();
@@ -41,6 +42,7 @@ describe('class-validator on message payloads', () => {
       providers: [AccountsConsumer],
     }).compile();
     app = await moduleRef.createNestApplication({ logger }).init();
+    events = new EventLog(app.get(MelangeEvents));
   });
 
   afterAll(() => app.close());
@@ -50,9 +52,8 @@ describe('class-validator on message payloads', () => {
     const valid = Object.assign(new AccountOpened(), { owner: 'Alice', deposit: 10 });
 
     const { messageId } = await app.get(MelangePublisher).publish(invalid, { queue: 'accounts' });
-    await app.get(MelangePublisher).publish(valid, { queue: 'accounts' });
-    await app.get(AccountsConsumer).opened.waitFor(1);
-    await sleep(20);
+    const { messageId: validId } = await app.get(MelangePublisher).publish(valid, { queue: 'accounts' });
+    await Promise.all([events.waitFor('dead-lettered', messageId), events.waitFor('handled', validId)]);
 
     expect(app.get(AccountsConsumer).opened.items).toEqual(['Alice']);
     const [dead] = backend.waitingIn('accounts-dlq');
@@ -93,12 +94,15 @@ describe('an app-wide ValidationPipe set up for HTTP', () => {
     const app = moduleRef.createNestApplication({ logger: false });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
     await app.init();
+    const events = new EventLog(app.get(MelangeEvents));
 
     const note = Object.assign(new NoteAdded(), { text: 'hello' });
     await app.get(MelangePublisher).publish(note, { queue: 'notes' });
-    await app.get(MelangePublisher).publish(Object.assign(new AccountOpened(), { owner: 'Al', deposit: 1 }), { queue: 'accounts' });
+    const { messageId } = await app
+      .get(MelangePublisher)
+      .publish(Object.assign(new AccountOpened(), { owner: 'Al', deposit: 1 }), { queue: 'accounts' });
     const [received] = await app.get(UndecoratedConsumer).added.waitFor(1);
-    await sleep(20);
+    await events.waitFor('dead-lettered', messageId);
 
     expect(received).toBeInstanceOf(NoteAdded);
     expect(received).toEqual(note);

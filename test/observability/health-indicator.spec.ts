@@ -53,25 +53,28 @@ describe('MelangeHealthIndicator (@nestjs/terminus)', () => {
     expect(up.details.melange).toMatchObject({
       status: 'up',
       backends: { sqs: { up: true } },
-      consumers: { 'health-beats': { up: true, state: 'running', backend: 'sqs', failing: false } },
+      consumers: { sqs: { 'health-beats': { up: true, state: 'running', failing: false } } },
     });
 
     await server.stop();
     // The backend check fails at once; the consumer reports failing once its poll in progress ends.
     const down = await waitForStatus(check, 'error', (result) => {
-      const consumers = (result.details.melange as { consumers: Record<string, { up: boolean }> }).consumers;
-      return consumers['health-beats'].up === false;
+      const consumers = (result.details.melange as { consumers: Record<string, Record<string, { up: boolean }>> }).consumers;
+      return consumers.sqs['health-beats'].up === false;
     });
-    const melange = down.details.melange as { backends: Record<string, { up: boolean; error?: string }>; consumers: Record<string, { up: boolean; reason?: string }> };
+    const melange = down.details.melange as {
+      backends: Record<string, { up: boolean; error?: string }>;
+      consumers: Record<string, Record<string, { up: boolean; reason?: string }>>;
+    };
     expect(melange.backends.sqs.up).toBe(false);
-    expect(melange.consumers['health-beats'].up).toBe(false);
-    expect(melange.consumers['health-beats'].reason).toMatch(/^receiving fails: /);
+    expect(melange.consumers.sqs['health-beats'].up).toBe(false);
+    expect(melange.consumers.sqs['health-beats'].reason).toMatch(/^receiving fails: /);
 
     // A restarted emulator is empty: declare the queue again, as a deploy would.
     server = await startLocalSqsServer({ port });
     await app.get(MelangeInfrastructure).declare();
     const again = await waitForStatus(check, 'ok');
-    expect(again.details.melange).toMatchObject({ status: 'up', consumers: { 'health-beats': { up: true } } });
+    expect(again.details.melange).toMatchObject({ status: 'up', consumers: { sqs: { 'health-beats': { up: true } } } });
   }, 30_000);
 });
 

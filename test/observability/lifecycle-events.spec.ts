@@ -11,7 +11,7 @@ import {
   type MelangeEventName,
   type MessageContext,
 } from '../../lib';
-import { sleep } from '../support/recorder';
+import { EventLog } from '../support/recorder';
 
 class Job {
   constructor(readonly failTimes: number) {}
@@ -63,12 +63,20 @@ describe('lifecycle events', () => {
       throw new Error('broken metrics');
     }));
 
+    const log = new EventLog(events);
     const publisher = app.get(MelangePublisher);
-    await publisher.publish(new Job(0), { queue: 'jobs' }); // handled at once
-    await publisher.publish(new Job(1), { queue: 'jobs' }); // retried once, then handled
-    await publisher.publish(new Job(9), { queue: 'jobs' }); // retried once, then dead-lettered
+    const atOnce = await publisher.publish(new Job(0), { queue: 'jobs' }); // handled at once
+    const retried = await publisher.publish(new Job(1), { queue: 'jobs' }); // retried once, then handled
+    const failing = await publisher.publish(new Job(9), { queue: 'jobs' }); // retried once, then dead-lettered
     await backend.send('jobs', { payload: '{', manifest: 'Job', serializerId: 1, messageId: 'bad', attributes: {} });
-    await sleep(100);
+    // Each message's last event: nothing follows these.
+    await Promise.all([
+      log.waitFor('handled', atOnce.messageId),
+      log.waitFor('handled', retried.messageId),
+      log.waitFor('dead-lettered', failing.messageId),
+      log.waitFor('dead-lettered', 'bad'),
+    ]);
+    log.close();
     unsubscribe.forEach((off) => off());
 
     expect(counts).toEqual({ published: 3, received: 6, handled: 2, retried: 2, 'dead-lettered': 2, 'decode-failed': 1 });

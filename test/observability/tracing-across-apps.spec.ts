@@ -6,7 +6,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InMemoryBackend, Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
-import { Recorder } from '../support/recorder';
+import { Recorder, waitFor } from '../support/recorder';
 
 @Message('orders.order-placed')
 class OrderPlaced {
@@ -54,7 +54,8 @@ describe('OpenTelemetry tracing', () => {
     try {
       const { messageId } = await producer.get(MelangePublisher).publish(new OrderPlaced('1'), { queue: 'orders' });
       const [handled] = await consumer.get(OrdersConsumer).seen.waitFor(1);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // The process span ends once the message is settled, just after the handler returns.
+      await waitFor(() => exporter.getFinishedSpans().some((span) => span.name === 'process orders'), 5000, 'the "process orders" span to end');
 
       const spans = exporter.getFinishedSpans();
       const send = spans.find((span) => span.name === 'send orders');

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { InMemoryBackend, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
+import { InMemoryBackend, MelangeEvents, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
 import { RetryPolicy } from '../../lib/consuming/retry-policy';
-import { Recorder, sleep } from '../support/recorder';
+import { EventLog, Recorder } from '../support/recorder';
 
 class Fragile {}
 class Sturdy {}
@@ -48,10 +48,11 @@ describe('retry policy per consumer and per handler', () => {
   afterAll(() => app.close());
 
   it('takes each field from the handler, then the consumer, then the module', async () => {
-    await app.get(MelangePublisher).publish(new Fragile(), { queue: 'work' });
-    await app.get(MelangePublisher).publish(new Sturdy(), { queue: 'work' });
-    await app.get(WorkConsumer).attempts.waitFor(8);
-    await sleep(30);
+    const events = new EventLog(app.get(MelangeEvents));
+    const fragile = await app.get(MelangePublisher).publish(new Fragile(), { queue: 'work' });
+    const sturdy = await app.get(MelangePublisher).publish(new Sturdy(), { queue: 'work' });
+    // Dead-lettered: no attempt comes after these.
+    await Promise.all([events.waitFor('dead-lettered', fragile.messageId), events.waitFor('dead-lettered', sturdy.messageId)]);
 
     const attempts = app.get(WorkConsumer).attempts.items;
     expect(attempts.filter((a) => a.startsWith('fragile'))).toEqual(['fragile#1', 'fragile#2', 'fragile#3']);

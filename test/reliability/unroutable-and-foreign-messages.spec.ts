@@ -3,7 +3,7 @@ import { Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InMemoryBackend, MelangeEvents, MelangeModule, MessageConsumer, OnAnyMessage, OnMessage, type Envelope, type MessageContext } from '../../lib';
 import { CapturingLogger } from '../support/capturing-logger';
-import { Recorder, sleep } from '../support/recorder';
+import { EventLog, Recorder } from '../support/recorder';
 
 class Known {
   constructor(readonly id: string) {}
@@ -70,9 +70,10 @@ describe('messages no typed handler takes', () => {
 
   it('are dead-lettered by default where the queue has no catch-all', async () => {
     const { app, backend } = await start();
+    const events = new EventLog(app.get(MelangeEvents));
 
     await backend.send('strict', raw('{"a":1}', 'unknown.type'));
-    await sleep(20);
+    await events.waitFor('dead-lettered', 'm-7');
 
     expect(backend.waitingIn('strict-dlq')[0].attributes.melange_dead_letter_reason).toMatch(/No handler on queue "strict" for message "unknown.type"/);
     await app.close();

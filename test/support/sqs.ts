@@ -153,17 +153,9 @@ export async function receivePlain(sqs: SQSClient, name: string, count: number, 
   return messages;
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { waitFor } from './recorder';
 
-export { sleep } from './recorder';
+export { sleep, waitFor } from './recorder';
 
 /** A handler that records deliveries and acks them, unless `decide` takes another decision. */
 export class DeliveryRecorder {
