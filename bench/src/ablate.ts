@@ -13,7 +13,7 @@ import * as tracing from '../../lib/observability/tracing';
 import * as wire from '../../lib/backends/sqs/sqs-wire-format';
 import { JsonSerializer } from '../../lib/serialization/json.serializer';
 import { MelangeEvents } from '../../lib/observability/melange-events';
-import { SqsConsumer } from '../../lib/backends/sqs/consumer/sqs-consumer';
+import { MessageRunner } from '../../lib/backends/sqs/consumer/message-runner';
 import { VisibilityKeeper } from '../../lib/backends/sqs/visibility-keeper';
 import { HandlerInvoker } from '../../lib/consuming/handler-invoker';
 import type { DispatchTable, HandlerBinding } from '../../lib/consuming/dispatch-table';
@@ -80,12 +80,12 @@ const consumePatches: Patch[] = [
     name: 'ack: free the slot at once and never wait for the delete request (no bound on unconfirmed deletes)',
     apply: () => {
       type Internals = {
-        settlement: { delete: (receiptHandle: string, messageId: string) => Promise<void> };
+        deps: { settlement: { delete: (receiptHandle: string, messageId: string) => Promise<void> } };
         acknowledge: (receiptHandle: string, messageId: string, freeSlot?: () => void) => Promise<void>;
       };
-      const proto = SqsConsumer.prototype as unknown as Internals;
+      const proto = MessageRunner.prototype as unknown as Internals;
       return replace(proto, 'acknowledge', function (this: Internals, receiptHandle: string, messageId: string, freeSlot?: () => void) {
-        void this.settlement.delete(receiptHandle, messageId).catch(() => undefined);
+        void this.deps.settlement.delete(receiptHandle, messageId).catch(() => undefined);
         freeSlot?.();
         return Promise.resolve();
       });

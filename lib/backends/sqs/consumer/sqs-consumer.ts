@@ -1,15 +1,14 @@
 import type { Message as SqsMessage, SQSClient } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
 import { setMaxListeners } from 'node:events';
-import { describeThrown } from '../../../errors';
-import { logSafe } from '../../../log-safe';
 import type { ConsumerHandle, ConsumerStatus, DeliveryHandler } from '../../messaging-backend';
 import { SQS_MAX_BATCH_ENTRIES, SQS_MAX_VISIBILITY_SECONDS, type ResolvedSqsSettings } from '../sqs-backend.options';
 import type { QueueInfo, SqsDirectory } from '../sqs-directory';
 import { VisibilityKeeper } from '../visibility-keeper';
 import { FifoLines } from './fifo-lines';
 import { Poller, type PollerHost } from './poller';
-import { deliveryOf, type Decision, type Received } from './received-message';
+import { MessageRunner } from './message-runner';
+import type { Received } from './received-message';
 import { ReceiveHealth } from './receive-health';
 import { Settlement } from './settlement';
 import { SlotPool } from './slot-pool';
@@ -37,6 +36,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
   readonly slots: SlotPool;
   readonly health: ReceiveHealth;
   private readonly settlement: Settlement;
+  private readonly runner: MessageRunner;
   private readonly stopController = abortControllerForManyPollers();
   private readonly receiveController = abortControllerForManyPollers();
   private readonly fifo = new FifoLines<Received>();
@@ -48,16 +48,13 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
   private keepAlive: NodeJS.Timeout | undefined;
   /** Made with the first message, when the queue's URL and visibility timeout are known. */
   private keeper: VisibilityKeeper | undefined;
-  /** Acknowledged messages whose slot went to the next message while their delete is on its way. */
-  private awaitingDelete = 0;
-  /** Handlers running now. */
-  private handling = 0;
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly deps: SqsConsumerDependencies) {
     this.slots = new SlotPool(deps.concurrency);
     this.health = new ReceiveHealth(deps.queue, deps.logger, deps.settings.pollErrorBackoffMs);
     this.settlement = new Settlement(deps);
+    this.runner = new MessageRunner({ ...deps, settlement: this.settlement });
   }
 
   get queue(): string {
@@ -139,7 +136,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
       failing: this.health.failing,
       lastError: this.health.lastError,
       lastPollAt: this.health.lastPollAt,
-      inFlight: this.handling,
+      inFlight: this.runner.handling,
       // The pollers wait for a free slot by design, so a stale lastPollAt then means busy, not stuck.
       saturated: this.slots.saturated,
     };
@@ -151,7 +148,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
       const groupId = message.Attributes?.MessageGroupId;
       if (!info.fifo || groupId === undefined) {
         const freeSlot = onceOnly(() => this.slots.release(1));
-        this.track(this.handleSafely(info, received, freeSlot).then(freeSlot));
+        this.track(this.runner.run(info, received, freeSlot).then(freeSlot));
       } else if (this.fifo.enter(groupId, received)) {
         this.track(this.runGroup(info, groupId));
       }
@@ -202,7 +199,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
   private async runGroup(info: QueueInfo, groupId: string): Promise<void> {
     for (let next = this.fifo.next(groupId); next !== undefined; next = this.fifo.next(groupId)) {
       if (!this.isRunning()) break;
-      const decision = await this.handleSafely(info, next);
+      const decision = await this.runner.run(info, next);
       this.slots.release(1);
       if (decision !== 'ack' && decision !== 'dead-letter') break;
     }
@@ -211,71 +208,6 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
     await Promise.all(rest.map(({ lease }) => lease.release()));
     // Newest first: some brokers put a released FIFO message at the head of its group.
     await this.giveBack(info, rest.map(({ message }) => message).reverse());
-  }
-
-  /**
-   * The last line of defence: whatever escapes a message's path is logged with its id and the
-   * message is left for redelivery after its visibility timeout. Nothing a message carries or a
-   * handler throws may become an unhandled rejection, which would end the process.
-   */
-  private async handleSafely(info: QueueInfo, received: Received, freeSlot?: () => void): Promise<Decision> {
-    try {
-      return await this.handle(info, received, freeSlot);
-    } catch (error) {
-      this.deps.logger.error(
-        `queue=${this.queue} message=${logSafe(received.message.MessageId ?? '(no message id)')}: failed inside the consumer, ` +
-          `it comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
-      await received.lease.release().catch(() => undefined);
-      return 'none';
-    }
-  }
-
-  private async handle(info: QueueInfo, received: Received, freeSlot: (() => void) | undefined): Promise<Decision> {
-    const { delivery, decision } = deliveryOf({
-      queue: this.queue,
-      info,
-      received,
-      settlement: this.settlement,
-      logger: this.deps.logger,
-      acknowledge: (receiptHandle, messageId) => this.acknowledge(receiptHandle, messageId, freeSlot),
-    });
-    this.handling++;
-    try {
-      await this.deps.handler(delivery);
-    } catch (error) {
-      this.deps.logger.error(
-        `queue=${this.queue} message=${logSafe(delivery.envelope.messageId)}: handler failed, ` +
-          `the message comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
-    } finally {
-      this.handling--;
-    }
-    await received.lease.release();
-    const taken = decision();
-    if (taken === 'none') {
-      this.deps.logger.warn(
-        `queue=${this.queue} message=${logSafe(delivery.envelope.messageId)}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +
-          'the message comes back after its visibility timeout');
-    }
-    return taken;
-  }
-
-  /**
-   * Deletes an acknowledged message. Its slot goes to the next message as soon as the delete is
-   * on its way rather than when the broker confirms it: otherwise every slot spends a round trip
-   * idle per message (15 % of the throughput here, more where round trips are longer). At most
-   * `concurrency` messages wait so, which bounds what a stalled broker can leave unconfirmed.
-   * FIFO messages have no `freeSlot`: their group's line holds the slot until the confirmation.
-   */
-  private async acknowledge(receiptHandle: string, messageId: string, freeSlot: (() => void) | undefined): Promise<void> {
-    const deleted = this.settlement.delete(receiptHandle, messageId);
-    if (!freeSlot || this.awaitingDelete >= this.deps.concurrency) return deleted;
-    this.awaitingDelete++;
-    freeSlot();
-    try {
-      await deleted;
-    } finally {
-      this.awaitingDelete--;
-    }
   }
 
   private keeperFor(info: QueueInfo): VisibilityKeeper {
