@@ -3,41 +3,28 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MelangeEvents, MelangeModule, SqsBackend } from '../../lib';
 import { CapturingLogger } from '../support/capturing-logger';
-import { CREDENTIALS, plainSqs, queueAttributes, queueUrl, receivePlain, REGION, sqsEndpoint, waitFor } from '../support/sqs';
+import { EventLog } from '../support/recorder';
+import { CREDENTIALS, plainSqs, queueAttributes, queueUrl, receivePlain, REGION, sqsEndpoint } from '../support/sqs';
 
 /** What finally became of a message: a handler took it, or it is in the dead-letter queue with a reason. */
 export type FinalOutcome = { readonly outcome: 'handled' } | { readonly outcome: 'dead-lettered'; readonly reason: string };
 
-/** Every event the dispatcher emitted for one message id, in order. */
+/** The app's events, read per message. */
 class OutcomeLog {
-  private readonly byId = new Map<string, Array<{ event: string; reason?: string }>>();
+  constructor(private readonly log: EventLog) {}
 
-  constructor(events: MelangeEvents) {
-    for (const name of ['received', 'handled', 'retried', 'dead-lettered', 'decode-failed', 'discarded', 'duplicate'] as const) {
-      events.on(name, (event) => {
-        const list = this.byId.get(event.messageId) ?? [];
-        list.push({ event: name, reason: (event as { reason?: string }).reason });
-        this.byId.set(event.messageId, list);
-      });
-    }
-  }
-
+  /** The names of the consume events of one message, in the order they came. */
   eventsOf(messageId: string): string[] {
-    return (this.byId.get(messageId) ?? []).map(({ event }) => event);
+    return this.log.seen.filter(({ event }) => event.messageId === messageId && 'queue' in event).map(({ name }) => name);
   }
 
   async final(messageId: string, timeoutMs = 15_000): Promise<FinalOutcome> {
-    let found: FinalOutcome | undefined;
-    await waitFor(
-      () => {
-        const last = this.byId.get(messageId)?.find(({ event }) => event === 'handled' || event === 'dead-lettered');
-        if (last) found = last.event === 'handled' ? { outcome: 'handled' } : { outcome: 'dead-lettered', reason: last.reason ?? '' };
-        return found !== undefined;
-      },
-      timeoutMs,
-      `a final outcome for message ${messageId} (events so far: ${this.eventsOf(messageId).join(', ') || 'none'})`,
-    );
-    return found!;
+    return Promise.any([
+      this.log.waitFor('handled', messageId, timeoutMs).then((): FinalOutcome => ({ outcome: 'handled' })),
+      this.log.waitFor('dead-lettered', messageId, timeoutMs).then(({ reason }): FinalOutcome => ({ outcome: 'dead-lettered', reason })),
+    ]).catch(() => {
+      throw new Error(`No final outcome for message ${messageId} within ${timeoutMs} ms; its events: ${this.eventsOf(messageId).join(', ') || 'none'}`);
+    });
   }
 }
 
@@ -74,7 +61,7 @@ export class HostileApp {
       providers: this.consumers,
     }).compile();
     this.app = moduleRef.createNestApplication({ logger: this.logger });
-    this.outcomes = new OutcomeLog(this.app.get(MelangeEvents));
+    this.outcomes = new OutcomeLog(new EventLog(this.app.get(MelangeEvents)));
     await this.app.init();
     return this;
   }
