@@ -72,7 +72,6 @@ export { HandlerTimeoutError, NonRetryableError } from './consuming/handler-erro
 export { ConsumerConfigurationError } from './consuming/message-dispatcher';
 export {
   AmbiguousConsumerError,
-  ConsumerControlError,
   ConsumerRegistry,
   UnknownConsumerError,
   type ConsumerInfo,

@@ -105,8 +105,8 @@ export interface ConsumerHandle {
   stop(): Promise<void>;
   status(): ConsumerStatus;
   /** Stops receiving until `resume()`; handlers already running go on (a downstream rate limit, an incident). */
-  pause?(): void;
-  resume?(): void;
+  pause(): void;
+  resume(): void;
 }
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;

@@ -27,8 +27,6 @@ export class AmbiguousConsumerError extends MelangeError {
   }
 }
 
-export class ConsumerControlError extends MelangeError {}
-
 interface Entry {
   readonly backend: string;
   readonly queue: string;
@@ -57,15 +55,11 @@ export class ConsumerRegistry {
 
   /** Stops receiving from the queue; handlers already running go on. */
   pause(queue: string, backend?: string): void {
-    const { handle, queue: name, backend: on } = this.find(queue, backend);
-    if (!handle.pause) throw new ConsumerControlError(`The consumer of "${name}" on backend "${on}" cannot be paused: its backend has no pause().`);
-    handle.pause();
+    this.find(queue, backend).handle.pause();
   }
 
   resume(queue: string, backend?: string): void {
-    const { handle, queue: name, backend: on } = this.find(queue, backend);
-    if (!handle.resume) throw new ConsumerControlError(`The consumer of "${name}" on backend "${on}" cannot be resumed: its backend has no resume().`);
-    handle.resume();
+    this.find(queue, backend).handle.resume();
   }
 
   /** Drains and stops the consumer for good (until the application restarts). */

@@ -1,4 +1,4 @@
-import { InMemoryBackend, type Delivery, type Envelope } from '../../lib';
+import { InMemoryBackend, type Delivery, type DeliveryHandler, type Envelope } from '../../lib';
 import { Recorder } from '../support/recorder';
 
 function envelope(id: string, manifest = 'test.message'): Envelope {
@@ -92,6 +92,23 @@ describe('InMemoryBackend', () => {
     expect(outcomes.items).toEqual([true, false]);
     expect(backend.waitingIn('dlq')[0].attributes.melange_dead_letter_reason).toBe('bad body');
     expect(backend.inFlightIn('without-dlq')).toBe(1);
+  });
+
+  it('goes on consuming when a handler throws before returning its promise', async () => {
+    await backend.declareQueue({ name: 'q', visibilityTimeout: 0.05 });
+    const receives = new Recorder<number>();
+    const handler: DeliveryHandler = (delivery) => {
+      receives.record(delivery.receiveCount);
+      if (delivery.receiveCount === 1) throw new Error('thrown, not rejected');
+      return delivery.ack();
+    };
+    const handle = backend.consume('q', handler, { concurrency: 1 });
+
+    await backend.send('q', envelope('1'));
+
+    expect(await receives.waitFor(2)).toEqual([1, 2]);
+    await handle.stop();
+    expect(backend.inFlightIn('q')).toBe(0);
   });
 
   it('never has more messages in flight than the concurrency', async () => {
