@@ -66,6 +66,7 @@ export {
 export { MessageConsumer, OnAnyMessage, OnMessage, type HandlerOptions, type MessageConsumerOptions } from './consuming/consumer.decorators';
 export { InMemoryIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store';
 export { RedisIdempotencyStore, type RedisCommands } from './idempotency/redis-idempotency-store';
+export { IdempotencyStoreTimeoutError } from './idempotency/store-outage';
 export { MessageContext } from './consuming/message-context';
 export { MELANGE_CONTEXT_TYPE, MessageAttributes, Payload } from './consuming/param.decorators';
 export { HandlerTimeoutError, NonRetryableError } from './consuming/handler-errors';

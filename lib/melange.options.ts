@@ -32,6 +32,13 @@ export interface IdempotencyOptions {
   readonly leaseMs?: number;
   /** How long a handled message is remembered. Default 24 hours. */
   readonly ttlMs?: number;
+  /**
+   * While the store does not answer, a message is held unhandled (its visibility renewed) and its
+   * claim retried with backoff, without spending a receive. After this long it is handed back to
+   * the broker for redelivery, which costs one receive (0: at once). Default 60 000 ms. Shutdown
+   * waits for held messages like for running handlers, up to `shutdownTimeoutMs`.
+   */
+  readonly storeOutageMaxWaitMs?: number;
 }
 
 export interface ConsumerDefaults {

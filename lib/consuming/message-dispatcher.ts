@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import { MelangeError, describeThrown, toError } from '../errors';
 import { logSafe } from '../log-safe';
 import type { Delivery } from '../backends/messaging-backend';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
-import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
+import { idempotencyKey } from '../idempotency/idempotency-key';
+import { DEFAULT_OUTAGE_BACKOFF, StoreOutage } from '../idempotency/store-outage';
+import { MELANGE_MODULE_OPTIONS, type IdempotencyOptions, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { MelangeEvents } from '../observability/melange-events';
 import { markActiveSpanFailed, traceProcess } from '../observability/tracing';
@@ -20,6 +22,18 @@ export class ConsumerConfigurationError extends MelangeError {}
 
 const DEFAULT_LEASE_MS = 5 * 60 * 1000;
 const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A message the idempotency store kept waiting for the whole of storeOutageMaxWaitMs comes back
+ * this soon: the outage may be over by then, and a long delay would only add to the backlog.
+ */
+const STORE_OUTAGE_RELEASE_DELAY_MS = 1000;
+
+interface IdempotencySettings {
+  readonly store: IdempotencyStore;
+  readonly leaseMs: number;
+  readonly ttlMs: number;
+  readonly outage: StoreOutage;
+}
 
 /** One delivery on its way through the dispatcher, with what events and log lines need. */
 interface Attempt {
@@ -35,13 +49,15 @@ interface Attempt {
  * consume loop.
  */
 @Injectable()
-export class MessageDispatcher {
+export class MessageDispatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Melange');
   /** For messages that never reach a handler, which has a policy of its own. */
   private readonly moduleRetry: RetryPolicy;
-  private readonly idempotency?: { store: IdempotencyStore; leaseMs: number; ttlMs: number };
+  private readonly idempotency?: IdempotencySettings;
   private readonly handlerTimeoutMs?: number;
   private readonly discardUnroutable: boolean;
+  /** Aborted at shutdown: a message waiting on the idempotency store goes back to the broker at once. */
+  private readonly shuttingDown = new AbortController();
 
   constructor(
     @Inject(MELANGE_MODULE_OPTIONS) options: MelangeModuleOptions,
@@ -55,16 +71,25 @@ export class MessageDispatcher {
     this.moduleRetry = new RetryPolicy(consumers.retry);
     this.handlerTimeoutMs = consumers.handlerTimeoutMs;
     this.discardUnroutable = consumers.unroutable === 'discard';
-    if (consumers.idempotency) {
-      const { store, leaseMs = DEFAULT_LEASE_MS, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS } = consumers.idempotency;
-      if (this.handlerTimeoutMs !== undefined && this.handlerTimeoutMs >= leaseMs) {
-        throw new ConsumerConfigurationError(
-          `consumers.idempotency.leaseMs (${leaseMs} ms) must be longer than consumers.handlerTimeoutMs (${this.handlerTimeoutMs} ms): ` +
-            `a claim that ends while its handler still runs lets a second delivery run it too.`,
-        );
-      }
-      this.idempotency = { store, leaseMs, ttlMs };
+    if (consumers.idempotency) this.idempotency = this.idempotencySettings(consumers.idempotency);
+  }
+
+  private idempotencySettings(options: IdempotencyOptions): IdempotencySettings {
+    const { store, leaseMs = DEFAULT_LEASE_MS, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS } = options;
+    if (this.handlerTimeoutMs !== undefined && this.handlerTimeoutMs >= leaseMs) {
+      throw new ConsumerConfigurationError(
+        `consumers.idempotency.leaseMs (${leaseMs} ms) must be longer than consumers.handlerTimeoutMs (${this.handlerTimeoutMs} ms): ` +
+          `a claim that ends while its handler still runs lets a second delivery run it too.`,
+      );
     }
+    const maxWaitMs = storeOutageMaxWait(options.storeOutageMaxWaitMs);
+    const outage = new StoreOutage({ ...DEFAULT_OUTAGE_BACKOFF, maxWaitMs }, this.logger);
+    return { store, leaseMs, ttlMs, outage };
+  }
+
+  /** Runs beside the consumers' drain, so that messages held through a store outage do not hold it up. */
+  beforeApplicationShutdown(): void {
+    this.shuttingDown.abort();
   }
 
   async dispatch(table: DispatchTable, delivery: Delivery): Promise<void> {
@@ -105,8 +130,8 @@ export class MessageDispatcher {
       if (error instanceof UnroutableMessageError && this.discardUnroutable) return this.discard(attempt, reason);
       return this.giveUp(attempt, reason, this.moduleRetry);
     }
-    const key = `${delivery.queue}:${delivery.envelope.messageId}`;
-    if (this.idempotency && !(await this.claim(attempt, key, route))) return;
+    const key = idempotencyKey({ queue: delivery.queue, manifest: delivery.envelope.manifest, messageId: delivery.envelope.messageId });
+    if (this.idempotency && !(await this.claim(attempt, key))) return;
     const work = this.invoker.invoke(route.handler, message, contextOf(delivery));
     try {
       await this.withTimeout(work);
@@ -148,22 +173,19 @@ export class MessageDispatcher {
     return { route, message: serializer.deserialize(envelope.payload, envelope.manifest, route.messageType) };
   }
 
-  /** True when this delivery may run the handler; otherwise it has already been settled. */
-  private async claim(attempt: Attempt, key: string, route: Route): Promise<boolean> {
+  /**
+   * True when this delivery may run the handler; otherwise it has already been settled. Without
+   * the store we cannot tell a duplicate, and running a handler twice is worse than waiting, so a
+   * store that fails is asked again while the message is held: the backend keeps it invisible for
+   * as long as this promise is pending. Handing it back to the broker instead would spend a receive
+   * each time, and SQS's redrive would dead-letter messages whose handler never ran.
+   */
+  private async claim(attempt: Attempt, key: string): Promise<boolean> {
     const { delivery } = attempt;
-    const { store, leaseMs } = this.idempotency!;
-    let state: Awaited<ReturnType<IdempotencyStore['begin']>>;
-    try {
-      state = await store.begin(key, leaseMs);
-    } catch (error) {
-      // Without the store we cannot tell a duplicate; running the handler twice is worse than
-      // waiting. The handler did not run, so this is no attempt of its: it never leads to the
-      // dead-letter queue.
-      const delayMs = route.handler.retry.delayAfter(delivery.receiveCount);
-      this.logger.warn(`${where(delivery)}: the idempotency store failed (${describe(error)}); trying again in ${delayMs} ms`);
-      await this.settle(delivery, () => delivery.retry(delayMs));
-      return false;
-    }
+    const { store, leaseMs, outage } = this.idempotency!;
+    const answer = await outage.ask(() => store.begin(key, leaseMs), where(delivery), this.shuttingDown.signal);
+    if (!answer.answered) return this.releaseUnclaimed(attempt, answer.waitedMs, answer.lastError);
+    const state = answer.value;
     if (state === 'started') return true;
     if (state === 'done') {
       this.logger.log(`${where(delivery)} was handled before; deleting this duplicate delivery`);
@@ -173,6 +195,20 @@ export class MessageDispatcher {
     }
     this.logger.warn(`${where(delivery)} is being handled by another delivery; trying again in ${leaseMs} ms`);
     await this.settle(delivery, () => delivery.retry(leaseMs));
+    return false;
+  }
+
+  /**
+   * The store did not answer for as long as a message may be held: back to the broker, unhandled
+   * and not dead-lettered, so this consumer does not sit on it through a long outage.
+   */
+  private async releaseUnclaimed(attempt: Attempt, waitedMs: number, lastError: unknown): Promise<false> {
+    const { delivery } = attempt;
+    const delayMs = STORE_OUTAGE_RELEASE_DELAY_MS;
+    const reason = `the idempotency store did not answer for ${waitedMs} ms (${describe(lastError)}); its handler did not run`;
+    this.logger.warn(`${where(delivery)}: ${reason}. It is handed back to the broker and comes again in ${delayMs} ms.`);
+    await this.settle(delivery, () => delivery.retry(delayMs));
+    this.events.emit('retried', { ...attempt.event, durationMs: elapsed(attempt), delayMs, reason });
     return false;
   }
 
@@ -241,6 +277,21 @@ export class MessageDispatcher {
     }
   }
 
+}
+
+function storeOutageMaxWait(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_OUTAGE_BACKOFF.maxWaitMs;
+  if (Number.isInteger(value) && value >= 0) return value;
+  throw new ConsumerConfigurationError(
+    `consumers.idempotency.storeOutageMaxWaitMs must be a whole number of milliseconds, 0 or more; got ${describeOption(value)}. ` +
+      `It bounds how long a message is held while the idempotency store does not answer (default ${DEFAULT_OUTAGE_BACKOFF.maxWaitMs}).`,
+  );
+}
+
+/** Options often come from environment variables, as strings: say so rather than print `60000`. */
+function describeOption(value: unknown): string {
+  if (typeof value === 'string') return `the string "${logSafe(value)}"`;
+  return typeof value === 'number' ? String(value) : `a value of type ${typeof value}`;
 }
 
 function contextOf(delivery: Delivery): MessageContext {

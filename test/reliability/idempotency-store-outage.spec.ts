@@ -1,19 +1,20 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { InMemoryBackend, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type IdempotencyStore } from '../../lib';
-import { Recorder, sleep } from '../support/recorder';
+import { InMemoryBackend, MelangeEvents, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, type IdempotencyStore } from '../../lib';
+import { Recorder } from '../support/recorder';
+import { waitFor } from '../support/sqs';
 
 class Pay {}
 
 @Injectable()
 @MessageConsumer('pay')
 class PayConsumer {
-  runs = 0;
+  readonly runs = new Recorder<number>();
 
   @OnMessage()
   async run(_: Pay): Promise<void> {
-    this.runs++;
+    this.runs.record(this.runs.items.length + 1);
   }
 }
 
@@ -32,27 +33,40 @@ class FlakyStore implements IdempotencyStore {
 }
 
 describe('an idempotency store outage', () => {
-  it('delays messages without counting it against their handler: none is dead-lettered, each runs once the store is back', async () => {
+  it('holds the message and asks the store again in-process: handled on its first receive, nothing dead-lettered or retried', async () => {
     const backend = new InMemoryBackend();
-    const store = new FlakyStore(5);
+    // Three failures: the claim is asked again after 100, 200 and 400 ms.
+    const store = new FlakyStore(3);
     const moduleRef = await Test.createTestingModule({
       imports: [
         MelangeModule.forRoot({
           backends: { default: backend },
-          infrastructure: { queues: [{ name: 'pay-dlq' }, { name: 'pay', deadLetterQueue: 'pay-dlq' }] },
-          consumers: { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 5 }, idempotency: { store } },
+          // Redrive after one receive: a claim failure paid for with a receive would dead-letter it.
+          infrastructure: { queues: [{ name: 'pay-dlq' }, { name: 'pay', deadLetterQueue: 'pay-dlq', maxReceiveCount: 1 }] },
+          consumers: { retry: { maxAttempts: 1, initialDelayMs: 5, maxDelayMs: 5 }, idempotency: { store } },
         }),
       ],
       providers: [PayConsumer],
     }).compile();
     const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const handled = new Recorder<number>();
+    const retried = new Recorder<string>();
+    app.get(MelangeEvents).on('handled', (event) => handled.record(event.receiveCount));
+    app.get(MelangeEvents).on('retried', (event) => retried.record(event.reason));
 
     await app.get(MelangePublisher).publish(new Pay(), { queue: 'pay' });
-    await store.claims.waitFor(6);
-    await sleep(30);
-    const result = { runs: app.get(PayConsumer).runs, deadLettered: backend.waitingIn('pay-dlq').length };
+    // Either way the message ends: handled, or moved by the redrive (which reports no event).
+    await waitFor(() => handled.items.length > 0 || backend.waitingIn('pay-dlq').length > 0, 5000, 'the message to be handled or dead-lettered');
+    const result = {
+      receiveCounts: handled.items,
+      claims: store.claims.items.length,
+      runs: app.get(PayConsumer).runs.items,
+      retried: retried.items,
+      deadLettered: backend.waitingIn('pay-dlq').length,
+      waiting: backend.waitingIn('pay').length,
+    };
     await app.close();
 
-    expect(result).toEqual({ runs: 1, deadLettered: 0 });
+    expect(result).toEqual({ receiveCounts: [1], claims: 4, runs: [1], retried: [], deadLettered: 0, waiting: 0 });
   });
 });

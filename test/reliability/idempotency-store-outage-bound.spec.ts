@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  ConsumerConfigurationError,
+  InMemoryBackend,
+  InMemoryIdempotencyStore,
+  MelangeEvents,
+  MelangeModule,
+  MelangePublisher,
+  MessageConsumer,
+  OnMessage,
+  type IdempotencyStore,
+} from '../../lib';
+import { Recorder } from '../support/recorder';
+
+class Refund {}
+
+@Injectable()
+@MessageConsumer('refunds')
+class RefundConsumer {
+  runs = 0;
+
+  @OnMessage()
+  async run(_: Refund): Promise<void> {
+    this.runs++;
+  }
+}
+
+/** Redis that never comes back. */
+class DownStore implements IdempotencyStore {
+  async begin(): Promise<never> {
+    throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+  }
+  async complete(): Promise<void> {}
+  async abandon(): Promise<void> {}
+}
+
+const MAX_WAIT_MS = 300;
+
+describe('consumers.idempotency.storeOutageMaxWaitMs', () => {
+  it('hands a message back to the broker after waiting that long for the store: unhandled, not dead-lettered, delivered again', async () => {
+    const backend = new InMemoryBackend();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MelangeModule.forRoot({
+          backends: { default: backend },
+          infrastructure: { queues: [{ name: 'refunds-dlq' }, { name: 'refunds', deadLetterQueue: 'refunds-dlq', maxReceiveCount: 5 }] },
+          consumers: { retry: { maxAttempts: 1 }, idempotency: { store: new DownStore(), storeOutageMaxWaitMs: MAX_WAIT_MS } },
+        }),
+      ],
+      providers: [RefundConsumer],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const retried = new Recorder<{ delayMs: number; durationMs: number; reason: string }>();
+    const received = new Recorder<number>();
+    app.get(MelangeEvents).on('retried', ({ delayMs, durationMs, reason }) => retried.record({ delayMs, durationMs, reason }));
+    app.get(MelangeEvents).on('received', (event) => received.record(event.receiveCount));
+
+    await app.get(MelangePublisher).publish(new Refund(), { queue: 'refunds' });
+    const [release] = await retried.waitFor(1);
+    const receiveCounts = await received.waitFor(2);
+    const outcome = { runs: app.get(RefundConsumer).runs, deadLettered: backend.waitingIn('refunds-dlq').length };
+    await app.close();
+
+    expect(release).toEqual({
+      delayMs: 1000,
+      durationMs: expect.any(Number),
+      reason: expect.stringMatching(/^the idempotency store did not answer for \d+ ms \(connect ECONNREFUSED 127\.0\.0\.1:6379\); its handler did not run$/),
+    });
+    expect(release.durationMs).toBeGreaterThanOrEqual(MAX_WAIT_MS);
+    expect(receiveCounts.slice(0, 2)).toEqual([1, 2]);
+    expect(outcome).toEqual({ runs: 0, deadLettered: 0 });
+  });
+
+  it('does not hold up shutdown: app.close() hands a waiting message back at once instead of waiting out the bound', async () => {
+    const backend = new InMemoryBackend();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MelangeModule.forRoot({
+          backends: { default: backend },
+          infrastructure: { queues: [{ name: 'refunds-dlq' }, { name: 'refunds', deadLetterQueue: 'refunds-dlq', maxReceiveCount: 5 }] },
+          consumers: { shutdownTimeoutMs: 20_000, idempotency: { store: new DownStore(), storeOutageMaxWaitMs: 60_000 } },
+        }),
+      ],
+      providers: [RefundConsumer],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const retried = new Recorder<string>();
+    const received = new Recorder<number>();
+    app.get(MelangeEvents).on('retried', ({ reason }) => retried.record(reason));
+    app.get(MelangeEvents).on('received', (event) => received.record(event.receiveCount));
+    await app.get(MelangePublisher).publish(new Refund(), { queue: 'refunds' });
+    await received.waitFor(1);
+
+    const startedAt = Date.now();
+    await app.close();
+    const closeMs = Date.now() - startedAt;
+
+    expect(closeMs).toBeLessThan(2000);
+    expect(retried.items).toEqual([expect.stringMatching(/its handler did not run$/)]);
+    expect({ runs: app.get(RefundConsumer).runs, deadLettered: backend.waitingIn('refunds-dlq').length }).toEqual({ runs: 0, deadLettered: 0 });
+  });
+
+  it.each([
+    [-1, 'got -1'],
+    [1.5, 'got 1.5'],
+    [Number.POSITIVE_INFINITY, 'got Infinity'],
+    ['60000', 'got the string "60000"'],
+  ])('refuses %p with a ConsumerConfigurationError that says what it wants', async (value, got) => {
+    const failure = Test.createTestingModule({
+      imports: [
+        MelangeModule.forRoot({
+          consumers: { idempotency: { store: new InMemoryIdempotencyStore(), storeOutageMaxWaitMs: value as number } },
+        }),
+      ],
+      providers: [RefundConsumer],
+    }).compile();
+
+    await expect(failure).rejects.toThrow(ConsumerConfigurationError);
+    await expect(failure).rejects.toThrow(
+      `consumers.idempotency.storeOutageMaxWaitMs must be a whole number of milliseconds, 0 or more; ${got}. ` +
+        'It bounds how long a message is held while the idempotency store does not answer (default 60000).',
+    );
+  });
+});
