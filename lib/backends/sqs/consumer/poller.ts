@@ -55,6 +55,11 @@ export class Poller {
       let messages: SqsMessage[];
       try {
         info = await host.directory.queue(host.queue);
+        // Paused or stopped while the queue was looked up: no receive may start after pause() returned.
+        if (!this.active()) {
+          host.slots.release(slots);
+          continue;
+        }
         messages = await this.receive(info, slots);
         backoff = host.settings.pollErrorBackoffMs;
         host.health.succeeded();
