@@ -11,6 +11,7 @@ import {
   MessageConsumer,
   OnMessage,
   type IdempotencyStore,
+  type MelangeModuleOptions,
 } from '../../lib';
 import { Recorder } from '../support/recorder';
 
@@ -38,20 +39,26 @@ class DownStore implements IdempotencyStore {
 
 const MAX_WAIT_MS = 300;
 
+/** An app consuming "refunds" (dead-letter queue "refunds-dlq") on an in-memory backend. */
+async function start(consumers: NonNullable<MelangeModuleOptions['consumers']>) {
+  const backend = new InMemoryBackend();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      MelangeModule.forRoot({
+        backends: { default: backend },
+        infrastructure: { queues: [{ name: 'refunds-dlq' }, { name: 'refunds', deadLetterQueue: 'refunds-dlq', maxReceiveCount: 5 }] },
+        consumers,
+      }),
+    ],
+    providers: [RefundConsumer],
+  }).compile();
+  const app = await moduleRef.createNestApplication({ logger: false }).init();
+  return { app, backend };
+}
+
 describe('consumers.idempotency.storeOutageMaxWaitMs', () => {
   it('hands a message back to the broker after waiting that long for the store: unhandled, not dead-lettered, delivered again', async () => {
-    const backend = new InMemoryBackend();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        MelangeModule.forRoot({
-          backends: { default: backend },
-          infrastructure: { queues: [{ name: 'refunds-dlq' }, { name: 'refunds', deadLetterQueue: 'refunds-dlq', maxReceiveCount: 5 }] },
-          consumers: { retry: { maxAttempts: 1 }, idempotency: { store: new DownStore(), storeOutageMaxWaitMs: MAX_WAIT_MS } },
-        }),
-      ],
-      providers: [RefundConsumer],
-    }).compile();
-    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const { app, backend } = await start({ retry: { maxAttempts: 1 }, idempotency: { store: new DownStore(), storeOutageMaxWaitMs: MAX_WAIT_MS } });
     const retried = new Recorder<{ delayMs: number; durationMs: number; reason: string }>();
     const received = new Recorder<number>();
     app.get(MelangeEvents).on('retried', ({ delayMs, durationMs, reason }) => retried.record({ delayMs, durationMs, reason }));
@@ -74,18 +81,7 @@ describe('consumers.idempotency.storeOutageMaxWaitMs', () => {
   });
 
   it('does not hold up shutdown: app.close() hands a waiting message back at once instead of waiting out the bound', async () => {
-    const backend = new InMemoryBackend();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        MelangeModule.forRoot({
-          backends: { default: backend },
-          infrastructure: { queues: [{ name: 'refunds-dlq' }, { name: 'refunds', deadLetterQueue: 'refunds-dlq', maxReceiveCount: 5 }] },
-          consumers: { shutdownTimeoutMs: 20_000, idempotency: { store: new DownStore(), storeOutageMaxWaitMs: 60_000 } },
-        }),
-      ],
-      providers: [RefundConsumer],
-    }).compile();
-    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const { app, backend } = await start({ shutdownTimeoutMs: 20_000, idempotency: { store: new DownStore(), storeOutageMaxWaitMs: 60_000 } });
     const retried = new Recorder<string>();
     const received = new Recorder<number>();
     app.get(MelangeEvents).on('retried', ({ reason }) => retried.record(reason));
