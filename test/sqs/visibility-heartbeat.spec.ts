@@ -1,3 +1,4 @@
+import { Recorder } from '../support/recorder';
 import { BackendFactory, DeliveryRecorder, envelope, plainSqs, receivePlain, sleep, uniqueName } from '../support/sqs';
 
 describe('visibility heartbeat', () => {
@@ -8,17 +9,18 @@ describe('visibility heartbeat', () => {
     const backend = factory.create();
     const queue = uniqueName('heartbeat');
     await backend.declareQueue({ name: queue, visibilityTimeout: 2 });
+    const acked = new Recorder<string>();
     const recorder = new DeliveryRecorder(async (delivery) => {
       await sleep(4500);
       await delivery.ack();
+      acked.record(delivery.envelope.messageId);
     });
     // Room for a second delivery: without the heartbeat, the message would come back after 2 s
-    // and this consumer would take it again. (A poller waits for 10 free slots, hence 11.)
+    // and this consumer would take it again.
     const consumer = backend.consume(queue, recorder.handler, { concurrency: 11 });
 
     await backend.send(queue, envelope());
-    await recorder.waitForCount(1);
-    await sleep(5000);
+    await acked.waitFor(1, 10_000);
     await consumer.stop();
 
     expect(recorder.deliveries.map((delivery) => delivery.receiveCount)).toEqual([1]);
@@ -31,17 +33,18 @@ describe('visibility heartbeat', () => {
     const backend = factory.create();
     const queue = uniqueName('heartbeat-many');
     await backend.declareQueue({ name: queue, visibilityTimeout: 2 });
+    const acked = new Recorder<string>();
     const recorder = new DeliveryRecorder(async (delivery) => {
       await sleep(4500);
       await delivery.ack();
+      acked.record(delivery.envelope.messageId);
     });
-    // 12 at once, so renewals take two batch requests; room for 12 more (and a poller waits for
-    // 10 free slots), so any message whose renewal was missed would be taken again.
+    // 12 at once, so renewals take two batch requests; room for 12 more, so any message whose
+    // renewal was missed would be taken again.
     const consumer = backend.consume(queue, recorder.handler, { concurrency: 24 });
 
     for (let index = 0; index < 12; index++) await backend.send(queue, envelope());
-    await recorder.waitForCount(12);
-    await sleep(5000);
+    await acked.waitFor(12, 15_000);
     await consumer.stop();
 
     expect(recorder.deliveries.map((delivery) => delivery.receiveCount)).toEqual(new Array(12).fill(1));

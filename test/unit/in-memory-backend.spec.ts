@@ -1,5 +1,5 @@
 import { InMemoryBackend, type Delivery, type DeliveryHandler, type Envelope } from '../../lib';
-import { Recorder } from '../support/recorder';
+import { Recorder, waitFor } from '../support/recorder';
 
 function envelope(id: string, manifest = 'test.message'): Envelope {
   return { payload: JSON.stringify({ id }), manifest, serializerId: 1, messageId: id, attributes: {} };
@@ -67,7 +67,7 @@ describe('InMemoryBackend', () => {
 
     await backend.send('q', envelope('1'));
     await receives.waitFor(2);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => backend.waitingIn('q-dlq').length === 1, 5000, 'the redrive to q-dlq');
     await handle.stop();
 
     expect(receives.items).toEqual([1, 2]);
