@@ -8,6 +8,8 @@ export interface Sizes {
   readonly consume: number;
   /** Longest a consume run may take after its first message; slow contenders are rated on what they did by then. */
   readonly consumeCapMs: number;
+  /** Scenario 1b: rounds (two runs per contender each, the second mostly time-capped: the longest scenario per round). */
+  readonly unevenRounds: number;
   /** Scenario 2: messages published per run. */
   readonly publish: number;
   /** Scenario 3: messages per second, and seconds per run. */
@@ -27,6 +29,7 @@ export const QUICK: Sizes = {
   rounds: 3,
   consume: 2_000,
   consumeCapMs: 2_000,
+  unevenRounds: 1,
   publish: 2_000,
   latencyRate: 100,
   latencySeconds: 2,
@@ -42,6 +45,7 @@ export const FULL: Sizes = {
   rounds: 5,
   consume: 20_000,
   consumeCapMs: 10_000,
+  unevenRounds: 3,
   publish: 20_000,
   latencyRate: 100,
   latencySeconds: 10,

@@ -1,7 +1,7 @@
 /*
  * npm run bench          full sizes (see src/context.ts)
  * npm run bench:quick    the same scenarios, small sizes
- * Options after `--`:  --only=consume,publish,publish-sns,latency,dispatch,memory   --rounds=N
+ * Options after `--`:  --only=consume,uneven,publish,publish-sns,latency,dispatch,memory   --rounds=N
  *                      --latest   also write bench/RESULTS.md (the committed copy of a full run)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const option = (name: string): string | undefined => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   let sizes: Sizes = args.includes('--quick') ? QUICK : FULL;
-  if (option('rounds')) sizes = { ...sizes, rounds: Number(option('rounds')) };
+  if (option('rounds')) sizes = { ...sizes, rounds: Number(option('rounds')), unevenRounds: Number(option('rounds')) };
   const only = option('only')?.split(',');
   const server = new ServerScope();
   const scenarios: Scenario[] = allScenarios(server, sizes)
@@ -57,7 +57,8 @@ function report(sizes: Sizes, startedAt: Date, durationMs: number, env: string, 
     `# nestjs-melange benchmark results (${sizes.mode} run)`,
     '',
     `${startedAt.toISOString()}, ${(durationMs / 60_000).toFixed(1)} min. Median of ${sizes.rounds} rounds after a warm-up ` +
-      `(memory: ${sizes.memoryRounds} round(s), no warm-up); contenders alternate, the order rotating each round, each in a ` +
+      `(memory: ${sizes.memoryRounds} round(s), no warm-up` +
+      `${sizes.unevenRounds === sizes.rounds ? '' : `; uneven handlers: ${sizes.unevenRounds} round(s)`}); contenders alternate, the order rotating each round, each in a ` +
       'Node process of its own (memory: a fresh one per run). ' +
       'Ratios compare medians with the bold baseline row.',
     '',

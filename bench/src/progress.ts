@@ -11,6 +11,8 @@ export class Progress {
   lastAt = 0;
   private cpuAtFirst: NodeJS.CpuUsage | undefined;
   private cpuAtLast: NodeJS.CpuUsage | undefined;
+  /** Set when a run is capped: what is handled after the cap does not count. */
+  private closed = false;
   private resolveDone!: () => void;
   readonly done: Promise<void>;
 
@@ -22,6 +24,7 @@ export class Progress {
   onTick: (() => void) | undefined;
 
   tick(): void {
+    if (this.closed) return;
     const now = performance.now();
     this.count++;
     this.onTick?.();
@@ -66,6 +69,10 @@ export class Progress {
     ]);
     clearTimeout(timer);
     if (capped) {
+      // Rated up to the cap, not the last message: a contender stalled at the end (slow handlers
+      // holding every slot) is rated on the stall too.
+      this.closed = true;
+      this.lastAt = performance.now();
       this.cpuAtLast = process.cpuUsage();
       measured.stop();
     }

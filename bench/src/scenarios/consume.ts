@@ -1,5 +1,5 @@
 import { freshName, sqsClient } from '../aws';
-import { startMelangeApp, startSqsConsumers, startSsutApp, sink } from '../apps';
+import { startMelangeApp, startSqsConsumers, startSsutApp, sink, type OnOrder } from '../apps';
 import type { ServerScope, Sizes } from '../context';
 import { orderFromJson } from '../message';
 import { Progress } from '../progress';
@@ -18,26 +18,36 @@ interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts a contender on a queue; every SQS client it uses goes through `counter`. */
-type Starter = (queue: { name: string; url: string }, progress: Progress, counter: RequestCounter) => Promise<Started>;
+/**
+ * Starts a contender on a queue: its handler builds the order, adds it to the sum and calls
+ * `onOrder` (awaiting what it returns); every SQS client it uses goes through `counter`.
+ */
+type Starter = (queue: { name: string; url: string }, onOrder: OnOrder, counter: RequestCounter) => Promise<Started>;
 
 type Format = 'raw' | 'melange';
 
-function consumeContender(server: ServerScope, sizes: Sizes, name: string, settings: string, format: Format, start: Starter, baseline = false): Contender {
-  return { name, settings, baseline, run: (round) => consumeRun(server, sizes, round, name, format, start) };
+/** A consume contender; other scenarios (uneven.ts) run it with handlers of their own through `start`. */
+export interface ConsumeContender extends Contender {
+  readonly format: Format;
+  readonly start: Starter;
+}
+
+function consumeContender(server: ServerScope, sizes: Sizes, name: string, settings: string, format: Format, start: Starter, baseline = false): ConsumeContender {
+  return { name, settings, baseline, format, start, run: (round) => consumeRun(server, sizes, round, name, format, start) };
 }
 
 /** The hand-tuned raw SDK pipeline (src/raw-consumer.ts). */
-export function rawContender(server: ServerScope, sizes: Sizes, pollers = RAW_POLLERS, name = 'raw SDK, hand-tuned'): Contender {
-  return consumeContender(server, sizes, name, `${pollers} pollers × ReceiveMessage(10), DeleteMessageBatch not awaited`, 'raw', async (queue, progress, counter) => {
+export function rawContender(server: ServerScope, sizes: Sizes, pollers = RAW_POLLERS, name = 'raw SDK, hand-tuned'): ConsumeContender {
+  return consumeContender(server, sizes, name, `${pollers} pollers × ReceiveMessage(10), DeleteMessageBatch not awaited`, 'raw', async (queue, onOrder, counter) => {
     const client = counter.attach(sqsClient(server.endpoint));
     const consumer = startRawConsumer({
       client,
       queueUrl: queue.url,
       pollers,
       handle: (message) => {
-        sink(orderFromJson(message.Body!));
-        progress.tick();
+        const order = orderFromJson(message.Body!);
+        sink(order);
+        return onOrder(order);
       },
     });
     return { stop: async () => (await consumer.stop(), client.destroy()) };
@@ -49,14 +59,14 @@ export function rawContender(server: ServerScope, sizes: Sizes, pollers = RAW_PO
  * system attributes nestjs-melange asks for, and the `{"Message": "<json>"}` body unwrapped. Not a
  * competitor: it shows what the wire format itself costs the SDK, apart from the library's code.
  */
-export function rawWireContender(server: ServerScope, sizes: Sizes, pollers = RAW_POLLERS, name = 'raw SDK, library\'s wire format'): Contender {
+export function rawWireContender(server: ServerScope, sizes: Sizes, pollers = RAW_POLLERS, name = 'raw SDK, library\'s wire format'): ConsumeContender {
   return consumeContender(
     server,
     sizes,
     name,
     `as above, plus message + system attributes received and the {"Message"} body unwrapped`,
     'melange',
-    async (queue, progress, counter) => {
+    async (queue, onOrder, counter) => {
       const client = counter.attach(sqsClient(server.endpoint));
       const consumer = startRawConsumer({
         client,
@@ -64,8 +74,9 @@ export function rawWireContender(server: ServerScope, sizes: Sizes, pollers = RA
         pollers,
         attributes: true,
         handle: (message) => {
-          sink(orderFromJson((JSON.parse(message.Body!) as { Message: string }).Message));
-          progress.tick();
+          const order = orderFromJson((JSON.parse(message.Body!) as { Message: string }).Message);
+          sink(order);
+          return onOrder(order);
         },
       });
       return { stop: async () => (await consumer.stop(), client.destroy()) };
@@ -73,33 +84,33 @@ export function rawWireContender(server: ServerScope, sizes: Sizes, pollers = RA
   );
 }
 
-export function sqsConsumerContender(server: ServerScope, sizes: Sizes, instances = SQS_CONSUMER_INSTANCES, name = 'sqs-consumer, best'): Contender {
-  return consumeContender(server, sizes, name, `${instances} Consumers, batchSize 10, handleMessageBatch`, 'raw', async (queue, progress, counter) => {
+export function sqsConsumerContender(server: ServerScope, sizes: Sizes, instances = SQS_CONSUMER_INSTANCES, name = 'sqs-consumer, best'): ConsumeContender {
+  return consumeContender(server, sizes, name, `${instances} Consumers, batchSize 10, handleMessageBatch`, 'raw', async (queue, onOrder, counter) => {
     const client = counter.attach(sqsClient(server.endpoint));
-    const consumers = startSqsConsumers({ client, queueUrl: queue.url, consumers: instances, onOrder: () => progress.tick() });
+    const consumers = startSqsConsumers({ client, queueUrl: queue.url, consumers: instances, onOrder });
     return { stop: async () => (await consumers.stop(), client.destroy()) };
   });
 }
 
-export function ssutContender(server: ServerScope, sizes: Sizes, tuned: { instances: number } | undefined, name?: string): Contender {
+export function ssutContender(server: ServerScope, sizes: Sizes, tuned: { instances: number } | undefined, name?: string): ConsumeContender {
   const settings = tuned ? `${tuned.instances} consumers, batchSize 10, batch handler` : '1 consumer, batchSize 1, @SqsMessageHandler';
-  return consumeContender(server, sizes, name ?? `@ssut/nestjs-sqs, ${tuned ? 'tuned' : 'defaults'}`, settings, 'raw', async (queue, progress, counter) => {
+  return consumeContender(server, sizes, name ?? `@ssut/nestjs-sqs, ${tuned ? 'tuned' : 'defaults'}`, settings, 'raw', async (queue, onOrder, counter) => {
     const client = counter.attach(sqsClient(server.endpoint));
     const app = await startSsutApp({
       client,
       queueUrl: queue.url,
       consumers: tuned?.instances ?? 1,
       batch: tuned !== undefined,
-      onOrder: () => progress.tick(),
+      onOrder,
     });
     return { stop: async () => (await app.close(), client.destroy()) };
   });
 }
 
-export function melangeContender(server: ServerScope, sizes: Sizes, concurrency: number | undefined, name?: string): Contender {
+export function melangeContender(server: ServerScope, sizes: Sizes, concurrency: number | undefined, name?: string): ConsumeContender {
   const settings =
     concurrency === undefined ? 'forRoot + @MessageConsumer(queue) (concurrency 32)' : `@MessageConsumer({ queue, concurrency: ${concurrency} })`;
-  return consumeContender(server, sizes, name ?? `nestjs-melange, ${concurrency === undefined ? 'defaults' : 'tuned'}`, settings, 'melange', async (queue, progress, counter) => {
+  return consumeContender(server, sizes, name ?? `nestjs-melange, ${concurrency === undefined ? 'defaults' : 'tuned'}`, settings, 'melange', async (queue, onOrder, counter) => {
     // The two SQS clients SqsBackend would build itself (same region, endpoint, credentials), passed
     // in only so their requests can be counted; the backend leaves given clients open, so we close them.
     const sqs = counter.attach(sqsClient(server.endpoint));
@@ -109,7 +120,7 @@ export function melangeContender(server: ServerScope, sizes: Sizes, concurrency:
       queue: queue.name,
       concurrency,
       backend: { clients: { sqs, polling } },
-      onOrder: () => progress.tick(),
+      onOrder,
     });
     return {
       stop: async () => {
@@ -154,18 +165,23 @@ export const CONSUME_DESCRIPTION = (sizes: Sizes): string =>
   'nestjs-melange, the bare JSON body for the others), then starts the contender. Rate = messages handled per second between the ' +
   "first and the last handler call; CPU = this process's user+system CPU over the same span, per message (the local SQS " +
   `server runs in another process and is not counted). Runs still going ${sizes.consumeCapMs / 1000} s after their first message are ` +
-  'stopped and rated on what they handled. Messages per receive / per delete request: from an SDK middleware counting each ' +
+  'stopped and rated on what they handled by then. Messages per receive / per delete request: from an SDK middleware counting each ' +
   "client's requests (nestjs-melange is given the two SQS clients it would build itself, so they can be counted). " +
   'Every handler builds the typed class (nestjs-melange: its JSON serializer; the ' +
   'others: JSON.parse + Object.assign) and adds one field to a sum.';
 
-async function consumeRun(
+/**
+ * One run: a fresh queue filled with the scenario's backlog, drained by the contender. `then`, if
+ * given, is called by every handler once the message is counted, and awaited (scenario uneven).
+ */
+export async function consumeRun(
   server: ServerScope,
   sizes: Sizes,
   round: RoundInfo,
   name: string,
   format: Format,
   start: Starter,
+  then?: OnOrder,
 ): Promise<Metrics> {
   const count = round.warmup ? Math.max(500, Math.round(sizes.consume / 4)) : sizes.consume;
   const queueName = freshName(`consume-${name.replace(/[^a-z]+/gi, '-').slice(0, 24)}`);
@@ -174,7 +190,8 @@ async function consumeRun(
     await server.admin.fill(url, count, format);
     const progress = new Progress(count);
     const counter = new RequestCounter();
-    const started = await start({ name: queueName, url }, progress, counter);
+    const onOrder: OnOrder = then ? (order) => (progress.tick(), then(order)) : () => progress.tick();
+    const started = await start({ name: queueName, url }, onOrder, counter);
     let capped: boolean;
     try {
       ({ capped } = await progress.finish(round.warmup ? sizes.consumeCapMs / 2 : sizes.consumeCapMs));
