@@ -78,7 +78,9 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
 
   start(): void {
     this.keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
-    const pollers = Math.max(1, Math.ceil(this.deps.concurrency / SQS_MAX_BATCH_ENTRIES));
+    // As many pollers as full receives fit in the slots: one more would split the free slots with
+    // the others and make every receive partial (8.4 messages instead of 10 at concurrency 32).
+    const pollers = Math.max(1, Math.floor(this.deps.concurrency / SQS_MAX_BATCH_ENTRIES));
     for (let index = 0; index < pollers; index++) this.pollers.push(new Poller(this).run());
   }
 
