@@ -1,14 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BackendRegistry } from './backends/backend-registry';
-import { MelangeError, describeThrown } from './errors';
+import { InfrastructureDeclarationError } from './errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
-
-export class InfrastructureDeclarationError extends MelangeError {
-  constructor(what: string, backend: string, cause: unknown) {
-    super(`Declaring ${what} on backend "${backend}" failed: ${describeThrown(cause)}`);
-    this.cause = cause;
-  }
-}
 
 /**
  * Declares the queues, topics and subscriptions of MelangeModule's `infrastructure` option.

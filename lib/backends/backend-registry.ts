@@ -1,17 +1,6 @@
-import { MelangeError } from '../errors';
+import { BackendConfigurationError, UnknownBackendError } from '../errors';
 import { InMemoryBackend } from './in-memory/in-memory.backend';
 import type { MessagingBackend } from './messaging-backend';
-
-export class UnknownBackendError extends MelangeError {
-  constructor(name: string, usedBy: string, known: readonly string[]) {
-    super(
-      `${usedBy} names backend "${name}", which is not configured; configured backends: ` +
-        `${known.join(', ') || 'none'}. Add it to MelangeModule's "backends" option or fix the name.`,
-    );
-  }
-}
-
-export class BackendConfigurationError extends MelangeError {}
 
 /** The brokers one application talks to, by name. */
 export class BackendRegistry {

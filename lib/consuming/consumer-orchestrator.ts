@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { BackendRegistry } from '../backends/backend-registry';
-import { MelangeError } from '../errors';
+import { DuplicateMelangeModuleError } from '../errors';
 import { MelangeInfrastructure } from '../melange-infrastructure';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { ConsumerRegistry } from './consumer-registry';
@@ -18,16 +18,6 @@ import { MessageDispatcher } from './message-dispatcher';
 import { MessageHandlerExplorer } from './message-handler.explorer';
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
-
-export class DuplicateMelangeModuleError extends MelangeError {
-  constructor(importers: readonly string[]) {
-    super(
-      `MelangeModule.forRoot is imported ${importers.length > 1 ? `by ${importers.join(', ')}` : 'more than once'}: each import ` +
-        `would start every consumer of the application again. Import it once, in the root module (isGlobal: true makes ` +
-        `MelangePublisher injectable everywhere), and remove it from the others.`,
-    );
-  }
-}
 
 /**
  * Ties consumers to the application's lifecycle: handlers are found when modules initialise (so a

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ConsumerHandle, ConsumerStatus } from '../backends/messaging-backend';
-import { MelangeError } from '../errors';
+import { AmbiguousConsumerError, UnknownConsumerError } from '../errors';
 
 /** One consumer the module started: a queue on a backend. */
 export interface ConsumerInfo {
@@ -10,21 +10,6 @@ export interface ConsumerInfo {
   readonly manifests: readonly string[];
   readonly concurrency: number;
   readonly status: ConsumerStatus;
-}
-
-export class UnknownConsumerError extends MelangeError {
-  constructor(queue: string, backend: string | undefined, known: readonly string[]) {
-    super(
-      `No consumer of queue "${queue}"${backend === undefined ? '' : ` on backend "${backend}"`} is running ` +
-        `(running: ${known.join(', ') || 'none'}).`,
-    );
-  }
-}
-
-export class AmbiguousConsumerError extends MelangeError {
-  constructor(queue: string, backends: readonly string[]) {
-    super(`Queue "${queue}" is consumed on backends ${backends.map((name) => `"${name}"`).join(' and ')}; name the backend.`);
-  }
 }
 
 interface Entry {

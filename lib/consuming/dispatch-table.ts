@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { MelangeError } from '../errors';
+import { DuplicateHandlerError, UnroutableMessageError } from '../errors';
 import type { MessageTypeRegistry } from '../messages/message-type-registry';
 import { manifestOf } from '../messages/message.decorator';
 import type { RetryPolicy } from './retry-policy';
@@ -27,35 +27,6 @@ export interface Route {
 
 const ANY_MESSAGE = '@OnAnyMessage';
 
-export class DuplicateHandlerError extends MelangeError {
-  constructor(queue: string, manifest: string, first: HandlerBinding, second: HandlerBinding) {
-    super(
-      `Queue "${queue}" has two handlers for message "${manifest}": ${describeHandler(first)} and ` +
-        `${describeHandler(second)}. A message is handled once per queue; remove one, or consume ` +
-        `the message on a second queue subscribed to the same topic.`,
-    );
-  }
-}
-
-/** Python melange's JSON serializer writes this manifest for every message, whatever its type. */
-const PYTHON_JSON_MANIFEST = 'json';
-
-export class UnroutableMessageError extends MelangeError {
-  constructor(queue: string, manifest: string | undefined, known: readonly string[]) {
-    super(
-      manifest === undefined
-        ? `Message on queue "${queue}" has no manifest attribute, so no handler can be chosen for it; ` +
-          `an @OnAnyMessage handler on the queue would take it.`
-        : manifest === PYTHON_JSON_MANIFEST
-          ? `Message on queue "${queue}" has the manifest "json", which Python melange's JSON serializer writes ` +
-            `for every type, so no typed handler can be chosen; an @OnAnyMessage handler on the queue would take it.`
-          : `No handler on queue "${queue}" for message "${manifest}" (handled here: ${known.join(', ') || 'nothing'}). ` +
-            `Add an @OnMessage handler for it, or register its class in MelangeModule's "messages" option ` +
-            `if a handler of a base class should take it.`,
-    );
-  }
-}
-
 export function describeHandler(handler: HandlerBinding): string {
   return `${handler.provider.metatype?.name ?? String(handler.provider.token)}.${handler.methodName}`;
 }
@@ -74,7 +45,7 @@ export class DispatchTable {
   add(handler: HandlerBinding): void {
     const { messageType } = handler;
     const existing = messageType ? this.handlers.get(messageType) : this.fallback;
-    if (existing) throw new DuplicateHandlerError(this.queue, messageType ? manifestOf(messageType) : ANY_MESSAGE, existing, handler);
+    if (existing) throw new DuplicateHandlerError(this.queue, messageType ? manifestOf(messageType) : ANY_MESSAGE, describeHandler(existing), describeHandler(handler));
     if (messageType) this.handlers.set(messageType, handler);
     else this.fallback = handler;
   }

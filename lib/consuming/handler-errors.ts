@@ -1,11 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { MelangeError, describeThrown } from '../errors';
-
-/**
- * Throw it from a handler when trying again cannot help (the message is wrong, not the world):
- * the message is dead-lettered at once instead of being retried.
- */
-export class NonRetryableError extends MelangeError {}
+import { NonRetryableError, describeThrown } from '../errors';
 
 /**
  * Errors worth retrying. Nest's 4xx exceptions are the verdicts of guards (403) and pipes such as
@@ -29,11 +23,4 @@ export function describeError(error: unknown): string {
     // A subclass whose getResponse throws: described like any other error.
   }
   return describeThrown(error);
-}
-
-/** The handler ran past `consumers.handlerTimeoutMs`; retried like any handler error. */
-export class HandlerTimeoutError extends MelangeError {
-  constructor(timeoutMs: number) {
-    super(`handler did not finish within ${timeoutMs} ms (consumers.handlerTimeoutMs); it was not interrupted`);
-  }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
-import { MelangeError, describeThrown, toError } from '../errors';
+import { ConsumerConfigurationError, HandlerTimeoutError, UnroutableMessageError, describeThrown, toError } from '../errors';
 import { logSafe } from '../log-safe';
 import type { Delivery } from '../backends/messaging-backend';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
@@ -12,13 +12,11 @@ import { MelangeEvents } from '../observability/melange-events';
 import { markActiveSpanFailed, traceProcess } from '../observability/tracing';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
-import { describeHandler, UnroutableMessageError, type DispatchTable, type Route } from './dispatch-table';
-import { describeError as describe, HandlerTimeoutError, isRetryable } from './handler-errors';
+import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
+import { describeError as describe, isRetryable } from './handler-errors';
 import { HandlerInvoker } from './handler-invoker';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
-
-export class ConsumerConfigurationError extends MelangeError {}
 
 const DEFAULT_LEASE_MS = 5 * 60 * 1000;
 const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;

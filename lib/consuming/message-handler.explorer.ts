@@ -2,7 +2,7 @@ import { Inject, Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { BackendRegistry } from '../backends/backend-registry';
-import { MelangeError } from '../errors';
+import { ConflictingConcurrencyError, HandlerWithoutQueueError, InvalidConcurrencyError, UnknownMessageTypeError } from '../errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { declaredDestinationOf } from '../messages/message.decorator';
@@ -13,42 +13,6 @@ import { applyDefaultParams } from './param.decorators';
 import { RetryPolicy } from './retry-policy';
 
 const DEFAULT_CONCURRENCY = 32;
-
-export class HandlerWithoutQueueError extends MelangeError {
-  constructor(type: Type<unknown>, methodName: string) {
-    super(
-      `${type.name}.${methodName} is marked @OnMessage, but ${type.name} has no queue: ` +
-        `mark the class @MessageConsumer('<queue>').`,
-    );
-  }
-}
-
-export class ConflictingConcurrencyError extends MelangeError {
-  constructor(queue: string, first: number, type: Type<unknown>, second: number) {
-    super(
-      `Queue "${queue}" is consumed with concurrency ${first} by one @MessageConsumer and ${second} by ${type.name}; ` +
-        `one queue has one consumer loop, so give every @MessageConsumer of it the same concurrency (or none).`,
-    );
-  }
-}
-
-export class InvalidConcurrencyError extends MelangeError {
-  constructor(queue: string, type: Type<unknown>, concurrency: unknown) {
-    super(
-      `Queue "${queue}" (${type.name}) has concurrency ${String(concurrency)}; give a whole number of at least 1 ` +
-        `in @MessageConsumer({ queue, concurrency }) or MelangeModule's consumers.concurrency.`,
-    );
-  }
-}
-
-export class UnknownMessageTypeError extends MelangeError {
-  constructor(type: Type<unknown>, methodName: string) {
-    super(
-      `Cannot tell which message ${type.name}.${methodName} handles: its first parameter has no class type ` +
-        `(an interface, a primitive, or no parameter). Name the class: @OnMessage(OrderPlaced).`,
-    );
-  }
-}
 
 /** Finds `@OnMessage` methods among the application's providers and builds a dispatch table per queue. */
 @Injectable()

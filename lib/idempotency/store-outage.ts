@@ -1,4 +1,4 @@
-import { MelangeError, describeThrown } from '../errors';
+import { IdempotencyStoreTimeoutError, describeThrown } from '../errors';
 
 /** How a request to the idempotency store is retried while the store does not answer. */
 export interface OutageBackoff {
@@ -27,16 +27,6 @@ export interface OutageClock {
 export type StoreAnswer<T> =
   | { readonly answered: true; readonly value: T }
   | { readonly answered: false; readonly waitedMs: number; readonly lastError: unknown };
-
-/** One request to the store went unanswered for as long as the message could still wait. */
-export class IdempotencyStoreTimeoutError extends MelangeError {
-  constructor(timeoutMs: number) {
-    super(
-      `The idempotency store did not answer within ${timeoutMs} ms. Check that it is reachable, and give its client a ` +
-        `command timeout (ioredis: commandTimeout) so that a silent network fails fast.`,
-    );
-  }
-}
 
 /**
  * Asks the idempotency store on a message's behalf, again and again while it fails, and says when

@@ -1,15 +1,6 @@
 import type { Type } from '@nestjs/common';
-import { MelangeError } from '../errors';
+import { ConflictingManifestError } from '../errors';
 import { manifestOf } from './message.decorator';
-
-export class ConflictingManifestError extends MelangeError {
-  constructor(manifest: string, first: Type<unknown>, second: Type<unknown>) {
-    super(
-      `Manifest "${manifest}" names two message classes, ${first.name} and ${second.name}. ` +
-        `Give one of them its own name with @Message('...').`,
-    );
-  }
-}
 
 /** Maps manifests to message classes, so a consumer can rebuild the class a publisher sent. */
 export class MessageTypeRegistry {

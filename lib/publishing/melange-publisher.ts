@@ -1,7 +1,7 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { SendOptions, SendResult } from '../backends/messaging-backend';
-import { MelangeError, MessageRejectedError, describeThrown } from '../errors';
+import { InvalidDestinationError, MessageRejectedError, NoDestinationError, NotAMessageClassError, PublishBatchError, SerializationError } from '../errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import type { Envelope } from '../messages/envelope';
 import { MAX_MESSAGE_ID_LENGTH, newMessageId } from '../messages/message-id';
@@ -18,50 +18,6 @@ export interface PublishOptions extends SendOptions {
 }
 
 export type PublishResult = SendResult;
-
-export class NoDestinationError extends MelangeError {
-  constructor(type: Type<unknown>) {
-    super(
-      `No destination for ${type.name}: pass { queue } or { topic } to publish(), or give the class a default ` +
-        `with @Message('<name>', { destination: { topic: '...' } }) or MelangeModule's "destinations" option.`,
-    );
-  }
-}
-
-export class NotAMessageClassError extends MelangeError {
-  constructor(given: string) {
-    super(
-      `publish() was given ${given}; publish an instance of a message class (new OrderPlaced(...)), ` +
-        'whose class names the message type and rebuilds it on the consumer side.',
-    );
-  }
-}
-
-export class InvalidDestinationError extends MelangeError {
-  constructor(type: Type<unknown>, destination: MessageDestination) {
-    super(
-      `The destination of ${type.name} has no queue or topic name (${JSON.stringify(destination)}); ` +
-        `check the configuration it comes from, e.g. an environment variable that is not set.`,
-    );
-  }
-}
-
-export class SerializationError extends MelangeError {
-  constructor(type: Type<unknown>, serializerId: number, cause: unknown) {
-    super(`Serializer ${serializerId} could not serialize ${type.name}: ${describeThrown(cause)}`);
-    this.cause = cause;
-  }
-}
-
-export class PublishBatchError extends MelangeError {
-  constructor(readonly results: ReadonlyArray<PromiseSettledResult<PublishResult>>) {
-    const failed = results.filter((result) => result.status === 'rejected') as PromiseRejectedResult[];
-    super(
-      `${failed.length} of ${results.length} messages were not published; the others were. ` +
-        `First error: ${describeThrown(failed[0]?.reason)}`,
-    );
-  }
-}
 
 /** Sends messages to queues and topics. Inject it wherever a message starts its journey. */
 @Injectable()

@@ -3,7 +3,7 @@ import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { manifestOf } from '../messages/message.decorator';
 import { PlainJson } from './plain-json';
 import type { Serializer } from './serializer';
-import { MelangeError } from '../errors';
+import { PayloadShapeError } from '../errors';
 import { logSafe } from '../log-safe';
 
 /** Python melange's JSON serializer id; keep it so both sides agree. */
@@ -39,15 +39,6 @@ export class JsonSerializer implements Serializer {
       throw new PayloadShapeError(manifest, type, plain);
     }
     return plainToInstance(type, plain);
-  }
-}
-
-/** A payload that is valid JSON but cannot become the handler's class: not an object. */
-export class PayloadShapeError extends MelangeError {
-  constructor(manifest: string | undefined, type: Type<unknown>, found: unknown) {
-    super(
-      `the payload of message "${logSafe(manifest ?? type.name)}" is ${shapeOf(found)}, not the JSON object ${type.name} is built from`,
-    );
   }
 }
 

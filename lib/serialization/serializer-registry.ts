@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { MelangeError } from '../errors';
+import { NoSerializerError, SerializerConfigurationError, UnknownSerializerIdError } from '../errors';
 import { JsonSerializer } from './json.serializer';
 import type { Serializer } from './serializer';
 
@@ -19,32 +19,6 @@ export interface SerializationOptions {
    * given; otherwise none, so every message class needs a binding.
    */
   readonly defaultSerializer?: string;
-}
-
-export class SerializerConfigurationError extends MelangeError {}
-
-export class NoSerializerError extends MelangeError {
-  constructor(type: Type<unknown>) {
-    super(
-      `No serializer for message class ${type.name}: it has no binding (nor has any base class) ` +
-        `and no defaultSerializer is configured. Add { message: ${type.name}, serializer: '<name>' } ` +
-        `to MelangeModule's serialization.bindings, or set serialization.defaultSerializer.`,
-    );
-  }
-}
-
-export class UnknownSerializerIdError extends MelangeError {
-  constructor(
-    readonly serializerId: number,
-    known: readonly number[],
-  ) {
-    super(
-      `No serializer with id ${serializerId} is registered (known ids: ${known.join(', ') || 'none'}). ` +
-        (serializerId === 2
-          ? 'Id 2 is Python pickle, which only Python can read; publish this message with the JSON serializer.'
-          : 'Register a serializer with this id in MelangeModule serialization.serializers.'),
-    );
-  }
 }
 
 /** Chooses a serializer by message class when publishing, and by id when consuming. */

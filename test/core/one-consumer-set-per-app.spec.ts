@@ -3,7 +3,6 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   ConsumerRegistry,
-  DuplicateMelangeModuleError,
   InMemoryBackend,
   MelangeModule,
   MelangePublisher,
@@ -11,6 +10,7 @@ import {
   OnMessage,
 } from '../../lib';
 import { Recorder } from '../support/recorder';
+import { DuplicateMelangeModuleError } from '../../lib/errors';
 
 class Tick {}
 

@@ -10,9 +10,9 @@ import {
   NotAMessageClassError,
   PublishBatchError,
   SerializationError,
-  UnknownBackendError,
   type Serializer,
 } from '../../lib';
+import { UnknownBackendError } from '../../lib/errors';
 
 class Untargeted {
   constructor(readonly id: string) {}

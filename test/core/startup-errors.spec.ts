@@ -3,21 +3,16 @@ import { Injectable, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CapturingLogger } from '../support/capturing-logger';
 import {
-  DuplicateHandlerError,
-  HandlerWithoutQueueError,
   InfrastructureDeclarationError,
   InMemoryBackend,
-  InvalidConcurrencyError,
   Message,
   JsonSerializer,
   MelangeModule,
   MessageConsumer,
-  NoSerializerError,
   OnMessage,
-  UnknownBackendError,
-  UnknownMessageTypeError,
   type MelangeModuleOptions,
 } from '../../lib';
+import { DuplicateHandlerError, HandlerWithoutQueueError, InvalidConcurrencyError, NoSerializerError, UnknownBackendError, UnknownMessageTypeError } from '../../lib/errors';
 
 class OrderPlaced {
   orderId!: string;

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
-  ConsumerConfigurationError,
   InMemoryBackend,
   InMemoryIdempotencyStore,
   MelangeEvents,
@@ -12,6 +11,7 @@ import {
   OnMessage,
 } from '../../lib';
 import { Recorder, sleep } from '../support/recorder';
+import { ConsumerConfigurationError } from '../../lib/errors';
 
 class Job {}
 

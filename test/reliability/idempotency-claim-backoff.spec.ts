@@ -1,5 +1,6 @@
-import { IdempotencyStoreTimeoutError, StoreOutage, type OutageBackoff, type OutageClock } from '../../lib/idempotency/store-outage';
+import { StoreOutage, type OutageBackoff, type OutageClock } from '../../lib/idempotency/store-outage';
 import { CapturingLogger } from '../support/capturing-logger';
+import { IdempotencyStoreTimeoutError } from '../../lib/errors';
 
 /** Time that passes only when the code under test pauses, so the backoff is checked without waiting. */
 class ManualClock implements OutageClock {

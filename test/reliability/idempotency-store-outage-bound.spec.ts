@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
-  ConsumerConfigurationError,
   InMemoryBackend,
   InMemoryIdempotencyStore,
   MelangeEvents,
@@ -14,6 +13,7 @@ import {
   type MelangeModuleOptions,
 } from '../../lib';
 import { Recorder } from '../support/recorder';
+import { ConsumerConfigurationError } from '../../lib/errors';
 
 class Refund {}
 

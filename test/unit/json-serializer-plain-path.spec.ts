@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Exclude, Expose, Transform, Type, instanceToPlain, plainToInstance } from 'class-transformer';
-import { JsonSerializer, PayloadShapeError } from '../../lib';
+import { JsonSerializer, } from '../../lib';
 import { PlainJson } from '../../lib/serialization/plain-json';
+import { PayloadShapeError } from '../../lib/errors';
 
 /*
  * The JSON serializer skips class-transformer for classes without its decorators. Whatever path it

@@ -3,12 +3,10 @@ import { Type } from 'class-transformer';
 import {
   JsonSerializer,
   Message,
-  NoSerializerError,
-  SerializerConfigurationError,
-  SerializerRegistry,
-  UnknownSerializerIdError,
   type Serializer,
 } from '../../lib';
+import { NoSerializerError, SerializerConfigurationError, UnknownSerializerIdError } from '../../lib/errors';
+import { SerializerRegistry } from '../../lib/serialization/serializer-registry';
 
 class UpperCaseSerializer implements Serializer {
   readonly id = 42;

@@ -1,13 +1,6 @@
 import { types } from 'node:util';
-import { logSafe } from './log-safe';
-
-/** Base class of every error the library throws, so callers can catch them as one family. */
-export class MelangeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { logSafe } from '../log-safe';
+import { MelangeError } from './melange-error';
 
 const MAX_DESCRIPTION = 1000;
 
@@ -95,63 +88,5 @@ function readString(read: () => unknown): string | undefined {
     return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** A message cannot be sent as it is: the broker would refuse it, so no request was made. */
-export class MessageRejectedError extends MelangeError {
-  constructor(
-    readonly destination: string,
-    readonly messageId: string,
-    reason: string,
-  ) {
-    super(`Message ${logSafe(messageId)} for "${logSafe(destination)}" was not sent: ${reason}`);
-  }
-}
-
-/** The broker refused a message, or the request carrying it failed. */
-export class SendFailedError extends MelangeError {
-  constructor(
-    readonly destination: string,
-    readonly messageId: string,
-    readonly code: string,
-    detail: string,
-  ) {
-    super(`Sending message ${logSafe(messageId)} to "${logSafe(destination)}" failed (${logSafe(code)}): ${logSafe(detail, 1000)}`);
-  }
-}
-
-/** Declared infrastructure conflicts with what exists on the broker, or is inconsistent in itself. */
-export class InfrastructureError extends MelangeError {
-  constructor(
-    readonly resource: string,
-    reason: string,
-  ) {
-    super(`Cannot declare "${resource}": ${reason}`);
-  }
-}
-
-/** A queue or topic the library was asked to use does not exist on the broker. */
-export class DestinationNotFoundError extends MelangeError {
-  constructor(
-    readonly destination: string,
-    hint: string,
-  ) {
-    super(`"${destination}" does not exist on the broker: ${hint}`);
-  }
-}
-
-/** The local SQS/SNS server for tests and demos could not be started. */
-export class LocalServerError extends MelangeError {}
-
-/** The broker did not confirm that a handled message was deleted; it will be delivered again. */
-export class AcknowledgeFailedError extends MelangeError {
-  constructor(
-    readonly queue: string,
-    readonly messageId: string,
-    readonly code: string,
-    detail: string,
-  ) {
-    super(`Deleting handled message ${logSafe(messageId)} from queue "${queue}" failed (${logSafe(code)}): ${logSafe(detail, 1000)}; it will be delivered again`);
   }
 }
