@@ -1,4 +1,4 @@
-import { startLocalSqsServer, type LocalSqsServer } from '../../lib';
+import { startLocalSqsServer, type LocalSqsServer } from '../../lib/testing';
 import { Admin } from './aws';
 
 export interface Sizes {

@@ -1,2 +1,3 @@
 export { MelangeTestingModule } from './melange-testing.module';
 export { MessageSpy, type SpiedMessage, type SpiedOutcome, type WaitOptions } from './message-spy';
+export { startLocalSqsServer, type LocalSqsServer, type LocalSqsServerOptions } from './local-sqs-server';

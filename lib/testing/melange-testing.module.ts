@@ -1,11 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { TestingModuleBuilder } from '@nestjs/testing';
 import { BackendRegistry } from '../backends/backend-registry';
 import { MelangeModule } from '../melange.module';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { MelangeEvents } from '../observability/melange-events';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { MessageSpy } from './message-spy';
+
+/**
+ * What replaceBackends uses of @nestjs/testing's TestingModuleBuilder. Typed here, not imported, so
+ * that an app importing `nestjs-melange/testing` for startLocalSqsServer alone type-checks without
+ * @nestjs/testing installed.
+ */
+export interface ProviderOverrides {
+  overrideProvider(token: unknown): {
+    useFactory(options: { factory: (...args: never[]) => unknown; inject?: unknown[] }): unknown;
+  };
+}
 
 function backendNames(options: MelangeModuleOptions): string[] {
   return Object.keys(options.backends ?? { default: null });
@@ -42,7 +52,7 @@ export class MelangeTestingModule {
    * For a test of a whole application that configures MelangeModule itself (SQS, forRootAsync…):
    * swaps its backends for in-memory ones and returns the spy watching them.
    */
-  static replaceBackends(builder: TestingModuleBuilder): MessageSpy {
+  static replaceBackends(builder: ProviderOverrides): MessageSpy {
     const spy = new MessageSpy();
     builder.overrideProvider(BackendRegistry).useFactory({
       inject: [MELANGE_MODULE_OPTIONS, SerializerRegistry, MelangeEvents],

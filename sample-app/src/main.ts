@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { DemoLogger, runDemo } from './demo';
-import { startLocalSqsServer, type LocalSqsServer } from './melange';
+import { startLocalSqsServer, type LocalSqsServer } from './melange-testing';
 import { PaymentGateway } from './payments/payment-gateway';
 import { startSampleApp, type RunningSample } from './sample-app';
 import { AWS_ENDPOINT, SQS_ENDPOINT_SETTING } from './settings';
+import { stopRequested } from './stop-signal';
 
 /*
  * npm run sample        serves the API until Ctrl-C
@@ -13,6 +14,10 @@ import { AWS_ENDPOINT, SQS_ENDPOINT_SETTING } from './settings';
  *
  * Without MELANGE_SQS_ENDPOINT, an embedded SQS/SNS server (fauxqs) runs on 127.0.0.1 for as long
  * as the app does. See settings.ts for every variable.
+ *
+ * SIGINT, SIGTERM or the exit of the process that started it (npm, a shell) drains the consumers,
+ * then stops the embedded server; a second signal leaves at once. Nest's enableShutdownHooks is not
+ * used: it knows signals only, and the server must stop after the drain, not before.
  */
 
 const logger = new Logger('Sample');
@@ -21,6 +26,8 @@ async function main(): Promise<number> {
   // Importing the AppModule started ConfigModule.forRoot(); once it has loaded sample-app/.env,
   // process.env holds the whole configuration.
   await ConfigModule.envVariablesLoaded;
+  // Listened for from the start, so a stop during start-up waits for it and then drains.
+  const stop = stopRequested();
   const demo = process.argv.includes('--demo');
   const httpPort = port(demo);
 
@@ -53,8 +60,11 @@ async function main(): Promise<number> {
   };
 
   if (demo) {
+    const stopped = stop.then((reason) => Promise.reject(new Error(`stopped (${reason}) before it finished`)));
+    // A stop after the demo finished is no failure of it; the race below reports one before.
+    stopped.catch(() => undefined);
     try {
-      await runDemo(sample.url, sample.app.get(PaymentGateway).limit);
+      await Promise.race([runDemo(sample.url, sample.app.get(PaymentGateway).limit), stopped]);
       return 0;
     } catch (error) {
       logger.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -66,15 +76,10 @@ async function main(): Promise<number> {
   }
 
   printUsage(sample.url, localServer, sample.app.get(PaymentGateway).limit);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  logger.log(`${signal}: draining the consumers, then stopping (again to force)`);
-  // A second signal while draining: leave at once. The embedded server's pipe to this process
+  const reason = await stop;
+  // A second signal while draining leaves at once; the embedded server's pipe to this process
   // closes with it, so it stops too.
-  process.once('SIGINT', () => process.exit(130));
-  process.once('SIGTERM', () => process.exit(143));
+  logger.log(`${reason}: draining the consumers, then stopping (a signal again to force)`);
   await shutdown();
   return 0;
 }

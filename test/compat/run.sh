@@ -36,6 +36,13 @@ cleanup() {
 trap cleanup EXIT
 
 NPM_FLAGS=(--no-audit --no-fund --loglevel=error)
+# The apps pin fauxqs 1.9.2, which runs on Node 20. Where Node has node:sqlite a user gets 2.x from
+# `npm install fauxqs`, so there the apps get the release lib/testing/fauxqs-package.ts names.
+FAUXQS=""
+if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 5) ? 0 : 1)'; then
+  FAUXQS=2.4.1
+fi
+echo "== Node $(node --version), fauxqs ${FAUXQS:-1.9.2 (as pinned)}"
 
 STEP="building nestjs-melange"
 echo "== $STEP"
@@ -56,10 +63,13 @@ for app in "${APPS[@]}"; do
   STEP="$app: npm ci"
   npm ci "${NPM_FLAGS[@]}"
   # --no-save: the tarball changes with every build, so it stays out of package.json and the lockfile.
-  STEP="$app: installing the tarball"
-  npm install --no-save "${NPM_FLAGS[@]}" "$TARBALL"
+  STEP="$app: installing the tarball (fauxqs ${FAUXQS:-as pinned})"
+  # One install for both: a later `npm install --no-save` would prune the other.
+  npm install --no-save "${NPM_FLAGS[@]}" "$TARBALL" ${FAUXQS:+"fauxqs@$FAUXQS"}
   # One source for both apps: each compiles it with its own Nest and module system.
   mkdir -p src && cp "$COMPAT_DIR/shared/main.ts" src/main.ts
+  # Compiled with the app, never run: the documented names resolve from each entry, internal ones do not.
+  cp "$COMPAT_DIR/shared/public-surface.ts" src/public-surface.ts
   STEP="$app: compiling (tsc)"
   ./node_modules/.bin/tsc -p tsconfig.json
   STEP="$app: running"

@@ -16,9 +16,8 @@ import {
   MessageConsumer,
   OnMessage,
   SqsBackend,
-  startLocalSqsServer,
-  type LocalSqsServer,
 } from 'nestjs-melange';
+import { startLocalSqsServer, type LocalSqsServer } from 'nestjs-melange/testing';
 
 // run.sh starts it in the app's folder, whose name says which app it is.
 const APP = basename(process.cwd());

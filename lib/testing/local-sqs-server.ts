@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
-import { LocalServerError } from '../../errors';
+import { LocalServerError } from '../errors';
+import { locateFauxqs, recommendedFauxqs } from './fauxqs-package';
 
 export interface LocalSqsServerOptions {
   /** 0 or absent: a free port chosen by the system. */
@@ -9,11 +10,18 @@ export interface LocalSqsServerOptions {
   readonly host?: string;
   /** Milliseconds to wait for the server to listen. Default 15000. */
   readonly startTimeoutMs?: number;
+  /**
+   * The package to load fauxqs from; default `fauxqs`. An npm alias (`"fauxqs-2": "npm:fauxqs@2.4.1"`)
+   * lets one project keep a release per Node line and choose at run time.
+   */
+  readonly fauxqsPackage?: string;
 }
 
 export interface LocalSqsServer {
   /** Pass as the `endpoint` option of SqsBackend (or any AWS SDK client). */
   readonly endpoint: string;
+  /** The fauxqs release serving it. */
+  readonly fauxqsVersion: string;
   /** Stops the server; every queue, topic and message in it is gone. */
   stop(): Promise<void>;
 }
@@ -23,15 +31,15 @@ const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '
 /*
  * fauxqs is ESM-only, and this library is CommonJS run by apps, Jest and plain Node alike; a child
  * process is the one way to load it that works in all three. The child's working directory is this
- * file's folder, so `import('fauxqs')` resolves through the same node_modules as this library.
- * Its stdin is a pipe from this process: when this process dies, the pipe closes and the server
- * stops with it, so no orphan keeps the port.
+ * file's folder, so `import(specifier)` resolves through the same node_modules as this library.
+ * Its stdin is a pipe from this process: when this process dies, however it dies, the pipe closes
+ * and the server stops with it, so no orphan keeps the port.
  */
 const CHILD_SCRIPT = `
-const [host, port] = process.argv.slice(-2);
+const [specifier, host, port] = process.argv.slice(-3);
 let app;
 try {
-  const { buildApp } = await import('fauxqs');
+  const { buildApp } = await import(specifier);
   app = buildApp({ logger: false });
   const address = await app.listen({ host, port: Number(port) });
   process.stdout.write(JSON.stringify({ address }) + '\\n');
@@ -50,7 +58,7 @@ process.stdin.on('error', shutdown);
 process.stdin.resume();
 process.on('SIGTERM', shutdown);
 // Ctrl-C in a terminal reaches the whole process group: the parent drains its consumers first and
-// then stops this server, so this one must not stop on SIGINT by itself.
+// then stops this server (or exits, which closes the pipe), so this one must not stop on SIGINT by itself.
 process.on('SIGINT', () => undefined);
 `;
 
@@ -64,7 +72,8 @@ interface ChildReport {
  * Starts a local SQS + SNS server (fauxqs) on loopback, so trying the library or running its tests
  * needs neither Docker nor an AWS account. Any region and any credentials are accepted.
  *
- * Requires the `fauxqs` package (1.9.x on Node 20) installed next to this library, as a dev dependency.
+ * Requires the `fauxqs` package installed next to this library, as a dev dependency: 2.4.1 on
+ * Node 22.5 and later, 1.9.2 on Node 20 (fauxqs 2 needs node:sqlite).
  */
 export async function startLocalSqsServer(options: LocalSqsServerOptions = {}): Promise<LocalSqsServer> {
   const host = options.host ?? '127.0.0.1';
@@ -78,12 +87,17 @@ export async function startLocalSqsServer(options: LocalSqsServerOptions = {}): 
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LocalServerError(`The local SQS server port must be an integer from 0 to 65535, got ${port}`);
   }
-  const child = spawn(process.execPath, ['--input-type=module', '--eval', CHILD_SCRIPT, host, String(port)], {
-    cwd: __dirname,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, FAUXQS_LOGGER: 'false' },
-  });
-  const address = await waitUntilListening(child, options.startTimeoutMs ?? 15_000);
+  const fauxqs = locateFauxqs(options.fauxqsPackage ?? 'fauxqs', __dirname);
+  const child = spawn(
+    process.execPath,
+    [...fauxqs.nodeOptions, '--input-type=module', '--eval', CHILD_SCRIPT, fauxqs.specifier, host, String(port)],
+    {
+      cwd: __dirname,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, FAUXQS_LOGGER: 'false' },
+    },
+  );
+  const address = await waitUntilListening(child, fauxqs.specifier, options.startTimeoutMs ?? 15_000);
   // A forgotten stop() must not keep the parent alive: the pipe's closing stops the child anyway.
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr]) {
@@ -93,11 +107,12 @@ export async function startLocalSqsServer(options: LocalSqsServerOptions = {}): 
   }
   return {
     endpoint: address,
+    fauxqsVersion: fauxqs.version,
     stop: () => stopChild(child),
   };
 }
 
-function waitUntilListening(child: ChildProcess, timeoutMs: number): Promise<string> {
+function waitUntilListening(child: ChildProcess, specifier: string, timeoutMs: number): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -124,7 +139,10 @@ function waitUntilListening(child: ChildProcess, timeoutMs: number): Promise<str
         child.stdout?.resume();
         resolve(report.address);
       } else if (report.code === 'ERR_MODULE_NOT_FOUND') {
-        fail('the "fauxqs" package is not installed; add it as a dev dependency (npm install --save-dev fauxqs@1.9.2)');
+        fail(
+          `the "${specifier}" package could not be loaded (${report.message ?? ''}); ` +
+            `reinstall it as a dev dependency (npm install --save-dev fauxqs@${recommendedFauxqs()})`,
+        );
       } else {
         fail(`${report.code ?? ''} ${report.message ?? ''}`.trim());
       }
