@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BackendRegistry } from './backends/backend-registry';
+import { SqsBackend } from './backends/sqs/sqs-backend';
 import { InfrastructureDeclarationError } from './errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
 
@@ -29,6 +30,10 @@ export class MelangeInfrastructure {
     for (const subscription of subscriptions) {
       const what = `the subscription of queue "${subscription.queue}" to topic "${subscription.topic}"`;
       await this.on(subscription.backend, what, (backend) => backend.declareSubscription(subscription));
+    }
+    // Buckets for offloaded payloads, where an SqsBackend's payloadOffloading asks for it (declareBucket).
+    for (const name of this.backends.names()) {
+      await this.on(name, 'the payload bucket', (backend) => (backend instanceof SqsBackend ? backend.declarePayloadBucket() : Promise.resolve()));
     }
   }
 

@@ -65,18 +65,18 @@ describe('send batching', () => {
     expect(log.commands).toEqual(['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SendMessage']);
   });
 
-  it('keeps a request under 256 KiB by starting a new batch when the next message would not fit', async () => {
+  it('keeps a request under the queue’s 1 MiB by starting a new batch when the next message would not fit', async () => {
     const log = new RequestLog();
     const backend = factory.createLogged(log);
     const queue = uniqueName('batch-size');
     await backend.declareQueue({ name: queue });
-    const big = 'x'.repeat(100 * 1024);
+    const big = 'x'.repeat(400 * 1024);
     await backend.send(queue, envelope());
     log.clear();
 
     await Promise.all([1, 2, 3].map(() => backend.send(queue, envelope({ payload: big }))));
 
-    // 2 × 100 KiB fit in one request, a third would not.
+    // 2 × 400 KiB fit in one request, a third would not.
     expect(log.commands).toEqual(['sqs:SendMessageBatch', 'sqs:SendMessage']);
   });
 

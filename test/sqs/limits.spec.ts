@@ -1,4 +1,5 @@
 import { MessageRejectedError } from '../../lib/errors';
+import { MessageTooLargeError } from '../../lib';
 import { BackendFactory, RequestLog, envelope, uniqueName } from '../support/sqs';
 
 /** What SQS and SNS would refuse is refused before any request, with a reason the caller can act on. */
@@ -17,20 +18,42 @@ describe('message limits', () => {
     return Object.fromEntries(Array.from({ length: count }, (_, index) => [`attr${index}`, `value${index}`]));
   }
 
-  it('rejects a message over 256 KiB without sending anything', async () => {
-    const oversize = envelope({ payload: 'x'.repeat(256 * 1024) });
+  it('rejects a message over 1 MiB for a queue, and over 256 KiB for a topic, without sending anything', async () => {
+    const forQueue = envelope({ payload: 'x'.repeat(1024 * 1024) });
+    const forTopic = envelope({ payload: 'x'.repeat(256 * 1024) });
 
-    await expect(backend.send(queue, oversize)).rejects.toThrow(MessageRejectedError);
-    await expect(backend.publish(topic, oversize)).rejects.toThrow(/over the limit of 262144 bytes/);
+    const refused = await backend.send(queue, forQueue).catch((error: unknown) => error);
+    await expect(backend.publish(topic, forTopic)).rejects.toThrow(/over the limit of 262144 bytes for an SNS topic/);
 
+    expect(refused).toBeInstanceOf(MessageTooLargeError);
+    expect(refused).toBeInstanceOf(MessageRejectedError);
+    expect(refused).toMatchObject({ destination: queue, messageId: forQueue.messageId, limit: 1024 * 1024 });
+    expect((refused as MessageTooLargeError).size).toBeGreaterThan(1024 * 1024);
+    expect((refused as Error).message).toBe(
+      `Message ${forQueue.messageId} for "${queue}" was not sent: it is ${(refused as MessageTooLargeError).size} bytes (body plus attributes), ` +
+        'over the limit of 1048576 bytes for an SQS queue; offload large payloads to S3 with the SqsBackend option ' +
+        'payloadOffloading: { bucket } (README, "Large messages"), or raise maxMessageBytes.queue if the queue\'s MaximumMessageSize allows more',
+    );
     expect(log.commands).toEqual([]);
   });
 
   it('counts the attributes and the {"Message"} wrapper in the size', async () => {
     // The payload alone fits; wrapped and with its attributes it does not.
-    const payload = 'x'.repeat(256 * 1024 - 20);
+    const payload = 'x'.repeat(1024 * 1024 - 20);
 
     await expect(backend.send(queue, envelope({ payload }))).rejects.toThrow(/bytes \(body plus attributes\)/);
+    expect(log.commands).toEqual([]);
+  });
+
+  it('takes other limits per kind of destination, or one for both', async () => {
+    const small = factory.createLogged(log, { maxMessageBytes: { queue: 2048, topic: 1024 } });
+    const one = factory.createLogged(log, { maxMessageBytes: 4096 });
+    const payload = 'x'.repeat(1500);
+
+    await expect(small.publish(topic, envelope({ payload }))).rejects.toThrow(/over the limit of 1024 bytes for an SNS topic/);
+    await expect(small.send(queue, envelope({ payload: 'x'.repeat(2048) }))).rejects.toThrow(/over the limit of 2048 bytes for an SQS queue/);
+    await expect(one.send(queue, envelope({ payload: 'x'.repeat(4096) }))).rejects.toThrow(/over the limit of 4096 bytes/);
+    await expect(one.publish(topic, envelope({ payload: 'x'.repeat(4096) }))).rejects.toThrow(/over the limit of 4096 bytes/);
     expect(log.commands).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import { resolvePayloadOffloading, type PayloadOffloadingOptions, type ResolvedPayloadOffloading } from './large-payload/payload-offloading.options';
 
 /**
  * Clients the application built itself (for tracing, custom retry, proxies...). The backend uses
@@ -12,6 +13,17 @@ export interface SqsBackendClients {
   /** Long polls only: kept apart so a send never queues behind a 20 s receive. */
   readonly polling?: SQSClient;
   readonly sns?: SNSClient;
+}
+
+/** Largest message each kind of destination accepts, body plus attributes, in bytes. */
+export interface SqsMessageLimits {
+  /** SQS queues. Default 1,048,576 (1 MiB), SQS's limit since August 2025. */
+  readonly queue?: number;
+  /**
+   * SNS topics. Default 262,144 (256 KiB), SNS's default; a topic whose MaximumMessageSize
+   * attribute was raised (up to 1 MiB) accepts more.
+   */
+  readonly topic?: number;
 }
 
 export interface SqsBackendOptions {
@@ -30,8 +42,13 @@ export interface SqsBackendOptions {
   readonly visibilityTimeout?: number;
   /** Receives before SQS moves a message to the dead-letter queue, when a queue spec names none. Default 5. */
   readonly maxReceiveCount?: number;
-  /** Largest message accepted, body plus attributes. Default 256 KiB, what SNS and Python melange allow. */
-  readonly maxMessageBytes?: number;
+  /**
+   * Largest message accepted, body plus attributes, checked before any request; batches are packed
+   * to the same total. One number sets both kinds. Default `{ queue: 1 MiB, topic: 256 KiB }`.
+   */
+  readonly maxMessageBytes?: number | SqsMessageLimits;
+  /** Payloads over the limit (or a threshold of yours) go to S3, in the AWS extended clients' format. Default off. */
+  readonly payloadOffloading?: PayloadOffloadingOptions;
   /** How long a send waits for others to share its batch request. Default 0: only sends made in the same tick. */
   readonly batchWindowMs?: number;
   /**
@@ -52,14 +69,18 @@ export interface ResolvedSqsSettings {
   readonly waitTimeSeconds: number;
   readonly visibilityTimeout?: number;
   readonly maxReceiveCount: number;
-  readonly maxMessageBytes: number;
+  readonly limits: { readonly queue: number; readonly topic: number };
+  readonly payloadOffloading?: ResolvedPayloadOffloading;
   readonly batchWindowMs: number;
   readonly pollErrorBackoffMs: number;
   readonly abortPollsOnStop: boolean;
 }
 
 export const SQS_MAX_ATTRIBUTES = 10;
-export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+/** https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html */
+export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+/** https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html: a topic's default MaximumMessageSize. */
+export const SNS_DEFAULT_MAX_MESSAGE_BYTES = 262_144;
 /** SQS refuses a visibility timeout above 12 hours. */
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 export const SQS_MAX_BATCH_ENTRIES = 10;
@@ -77,9 +98,21 @@ export function resolveSqsSettings(options: SqsBackendOptions): ResolvedSqsSetti
     waitTimeSeconds,
     visibilityTimeout: options.visibilityTimeout,
     maxReceiveCount,
-    maxMessageBytes: options.maxMessageBytes ?? SQS_DEFAULT_MAX_MESSAGE_BYTES,
+    limits: resolveLimits(options.maxMessageBytes),
+    payloadOffloading: options.payloadOffloading ? resolvePayloadOffloading(options.payloadOffloading) : undefined,
     batchWindowMs: options.batchWindowMs ?? 0,
     pollErrorBackoffMs: options.pollErrorBackoffMs ?? 1000,
     abortPollsOnStop: options.abortPollsOnStop ?? true,
   };
+}
+
+function resolveLimits(option: SqsBackendOptions['maxMessageBytes']): ResolvedSqsSettings['limits'] {
+  const given = typeof option === 'number' ? { queue: option, topic: option } : (option ?? {});
+  const limits = { queue: given.queue ?? SQS_DEFAULT_MAX_MESSAGE_BYTES, topic: given.topic ?? SNS_DEFAULT_MAX_MESSAGE_BYTES };
+  for (const [kind, bytes] of Object.entries(limits)) {
+    if (!Number.isInteger(bytes) || bytes < 1) {
+      throw new RangeError(`SqsBackend option maxMessageBytes${typeof option === 'number' ? '' : `.${kind}`} must be a positive integer, got ${bytes}`);
+    }
+  }
+  return limits;
 }

@@ -29,15 +29,15 @@ import {
   type SqsBackendOptions,
 } from './sqs-backend.options';
 import { SqsConsumer } from './consumer/sqs-consumer';
+import type { BackendAdmin } from '../backend-admin';
+import { SqsBackendAdmin } from './admin/sqs-admin';
+import { IncomingPayloads, type IncomingPayload } from './large-payload/incoming-payloads';
+import type { PayloadPointer } from './large-payload/payload-pointer';
+import { OutgoingPayloads } from './large-payload/outgoing-payloads';
+import { S3PayloadStore } from './large-payload/s3-payload-store';
 import { SqsDirectory, queueNameOf, type QueueInfo, type TopicInfo } from './sqs-directory';
 import { SqsInfrastructure } from './sqs-infrastructure';
-import {
-  assertSendable,
-  encodeForQueue,
-  encodeForTopic,
-  wireSize,
-  type WireAttributes,
-} from './sqs-wire-format';
+import { encodeForQueue, encodeForTopic, type DecodedMessage, type WireAttributes } from './sqs-wire-format';
 
 const CONNECT_TIMEOUT_MS = 3_000;
 const REQUEST_SOCKET_TIMEOUT_MS = 10_000;
@@ -72,6 +72,12 @@ export class SqsBackend implements MessagingBackend {
   private readonly infrastructure: SqsInfrastructure;
   private readonly batchers = new Map<string, RequestBatcher<OutgoingEntry, SendResult>>();
   private readonly consumers = new Set<SqsConsumer>();
+  /** Queue counts, dead-letter peek and redrive, purge and declaration plans, for `MelangeAdmin`. */
+  readonly admin: BackendAdmin;
+  /** Offloaded payloads in S3, when the payloadOffloading option is given. */
+  private readonly payloadStore: S3PayloadStore | undefined;
+  private readonly outgoing: OutgoingPayloads;
+  private readonly incoming: IncomingPayloads;
 
   constructor(options: SqsBackendOptions = {}) {
     this.settings = resolveSqsSettings(options);
@@ -100,6 +106,33 @@ export class SqsBackend implements MessagingBackend {
       own(new SNSClient({ ...base, endpoint: options.snsEndpoint ?? options.endpoint, ...timeouts(REQUEST_SOCKET_TIMEOUT_MS) }));
     this.directory = new SqsDirectory(this.sqs, this.sns);
     this.infrastructure = new SqsInfrastructure(this.sqs, this.sns, this.directory, this.settings.maxReceiveCount);
+    this.admin = new SqsBackendAdmin(this.sqs, this.sns, this.directory, this.infrastructure, this.settings.maxReceiveCount);
+    const offloading = this.settings.payloadOffloading;
+    // S3 is its own service: only a custom endpoint (a local server, LocalStack) is shared, and
+    // path-style addressing is what such servers answer on an IP address or localhost.
+    this.payloadStore = offloading
+      ? new S3PayloadStore(
+          {
+            region: options.region,
+            endpoint: options.endpoint,
+            credentials: options.credentials,
+            forcePathStyle: options.endpoint !== undefined,
+            ...timeouts(REQUEST_SOCKET_TIMEOUT_MS),
+          },
+          options.payloadOffloading?.client,
+        )
+      : undefined;
+    this.outgoing = new OutgoingPayloads(this.settings.limits, offloading, this.payloadStore);
+    this.incoming = new IncomingPayloads(offloading, this.payloadStore, this.logger);
+  }
+
+  /**
+   * Creates the payload bucket unless it exists, when payloadOffloading asks for it
+   * (`declareBucket`); `MelangeInfrastructure.declare()` calls it.
+   */
+  async declarePayloadBucket(): Promise<void> {
+    const offloading = this.settings.payloadOffloading;
+    if (offloading?.declareBucket && this.payloadStore) await this.payloadStore.declareBucket(offloading.bucket);
   }
 
   declareQueue(spec: QueueSpec): Promise<void> {
@@ -115,10 +148,10 @@ export class SqsBackend implements MessagingBackend {
   }
 
   async send(queue: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
-    const { body, attributes } = encodeForQueue(envelope);
+    const encoded = encodeForQueue(envelope);
     const fifo = queueNameOf(queue).endsWith('.fifo');
     // Everything that can be checked without the broker is checked before any request.
-    assertSendable(queue, envelope, body, attributes, this.settings.maxMessageBytes);
+    const outgoing = this.outgoing.plan(queue, 'queue', envelope, encoded.body, encoded.attributes);
     this.assertOrdering(queue, envelope, fifo, options);
     if (options.delaySeconds !== undefined) {
       if (fifo) {
@@ -133,24 +166,25 @@ export class SqsBackend implements MessagingBackend {
       }
     }
     const info = await this.directory.queue(queue);
+    await this.outgoing.store(queue, envelope, outgoing);
     const entry: OutgoingEntry = {
       envelope,
-      body,
-      attributes,
+      body: outgoing.body,
+      attributes: outgoing.attributes,
       groupId: options.groupId,
       deduplicationId: this.deduplicationId(info, envelope, options),
       delaySeconds: options.delaySeconds,
     };
-    return this.batcherFor(`queue ${info.url}`, info.fifo, (entries) => this.sendBatch(queue, info, entries)).add(
+    return this.batcherFor(`queue ${info.url}`, info.fifo, this.settings.limits.queue, (entries) => this.sendBatch(queue, info, entries)).add(
       entry,
-      wireSize(body, attributes),
+      outgoing.size,
     );
   }
 
   async publish(topic: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
-    const { message, attributes } = encodeForTopic(envelope);
+    const encoded = encodeForTopic(envelope);
     const fifo = topic.endsWith('.fifo');
-    assertSendable(topic, envelope, message, attributes, this.settings.maxMessageBytes);
+    const outgoing = this.outgoing.plan(topic, 'topic', envelope, encoded.message, encoded.attributes);
     this.assertOrdering(topic, envelope, fifo, options);
     if (options.delaySeconds !== undefined) {
       throw new MessageRejectedError(
@@ -160,16 +194,17 @@ export class SqsBackend implements MessagingBackend {
       );
     }
     const info = await this.directory.topic(topic);
+    await this.outgoing.store(topic, envelope, outgoing);
     const entry: OutgoingEntry = {
       envelope,
-      body: message,
-      attributes,
+      body: outgoing.body,
+      attributes: outgoing.attributes,
       groupId: options.groupId,
       deduplicationId: this.deduplicationId(info, envelope, options),
     };
-    return this.batcherFor(`topic ${info.arn}`, info.fifo, (entries) => this.publishBatch(topic, info, entries)).add(
+    return this.batcherFor(`topic ${info.arn}`, info.fifo, this.settings.limits.topic, (entries) => this.publishBatch(topic, info, entries)).add(
       entry,
-      wireSize(message, attributes),
+      outgoing.size,
     );
   }
 
@@ -185,6 +220,7 @@ export class SqsBackend implements MessagingBackend {
       client: this.sqs,
       directory: this.directory,
       settings: this.settings,
+      payloads: this.incoming,
       logger: this.logger,
     });
     this.consumers.add(consumer);
@@ -219,10 +255,19 @@ export class SqsBackend implements MessagingBackend {
    * abandoned rather than awaited, so a handler that never returns cannot hold the process. Their
    * messages come back after the visibility timeout.
    */
+  /**
+   * Reads the S3 object an extended-client pointer names, with this backend's offloading settings
+   * and S3 client, for hosts that receive messages themselves (the Lambda entry point).
+   */
+  readOffloadedPayload(queue: string, decoded: DecodedMessage, pointer: PayloadPointer, stop: AbortSignal): Promise<IncomingPayload> {
+    return this.incoming.resolve(queue, decoded, pointer, stop);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((consumer) => consumer.abandon()));
     this.consumers.clear();
     await Promise.all([...this.batchers.values()].map((batcher) => batcher.drain()));
+    await this.payloadStore?.close();
     for (const client of this.ownClients.splice(0)) {
       client.destroy();
     }
@@ -253,16 +298,18 @@ export class SqsBackend implements MessagingBackend {
     return options.deduplicationId ?? (info.contentBasedDeduplication ? undefined : envelope.messageId);
   }
 
+  /** Batches to one destination; `maxBytes` is its kind's limit, which SQS and SNS also set for a whole batch request. */
   private batcherFor(
     key: string,
     fifo: boolean,
+    maxBytes: number,
     send: (entries: readonly OutgoingEntry[]) => Promise<ReadonlyArray<EntryOutcome<SendResult>>>,
   ): RequestBatcher<OutgoingEntry, SendResult> {
     let batcher = this.batchers.get(key);
     if (!batcher) {
       batcher = new RequestBatcher<OutgoingEntry, SendResult>({
         maxEntries: SQS_MAX_BATCH_ENTRIES,
-        maxBytes: this.settings.maxMessageBytes,
+        maxBytes,
         windowMs: this.settings.batchWindowMs,
         serial: fifo,
         send,

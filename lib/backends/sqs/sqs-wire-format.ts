@@ -4,6 +4,8 @@ import type { Envelope } from '../../messages/envelope';
 import { MAX_MESSAGE_ID_LENGTH } from '../../messages/message-id';
 import { MessageRejectedError, describeThrown } from '../../errors';
 import { logSafe } from '../../log-safe';
+import { MessageTooLargeError } from '../../errors';
+import { PAYLOAD_SIZE_ATTRIBUTES, parsePointer, type PayloadPointer } from './large-payload/payload-pointer';
 import { SQS_MAX_ATTRIBUTES } from './sqs-backend.options';
 
 /*
@@ -25,6 +27,8 @@ export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
   MESSAGE_ID_ATTRIBUTE,
   DEAD_LETTER_REASON_ATTRIBUTE,
   SOURCE_QUEUE_ATTRIBUTE,
+  // The extended clients' size attributes: a message carrying one is read as an S3 pointer.
+  ...PAYLOAD_SIZE_ATTRIBUTES,
 ]);
 
 /** Structurally both an SQS and an SNS `MessageAttributeValue`. */
@@ -84,20 +88,28 @@ export function wireSize(body: string, attributes: WireAttributes): number {
   return size;
 }
 
+/** The size a destination accepts, and whether offloading to S3 was already tried, for the error. */
+export interface SizeLimit {
+  readonly bytes: number;
+  readonly kind: 'queue' | 'topic';
+  readonly offloaded: boolean;
+}
+
 /** What SQS and SNS accept as an attribute name. */
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 
 /**
  * Refuses, before any request, what the broker would refuse anyway, so the caller gets the reason
  * at the call site instead of a broker error code (or, in a batch, one failed entry among many).
+ * Returns the message's size as the broker counts it.
  */
 export function assertSendable(
   destination: string,
   envelope: Envelope,
   body: string,
   attributes: WireAttributes,
-  maxMessageBytes: number,
-): void {
+  limit: SizeLimit,
+): number {
   const reject = (reason: string): never => {
     throw new MessageRejectedError(destination, envelope.messageId, reason);
   };
@@ -126,12 +138,10 @@ export function assertSendable(
     );
   }
   const size = wireSize(body, attributes);
-  if (size > maxMessageBytes) {
-    reject(
-      `it is ${size} bytes (body plus attributes), over the limit of ${maxMessageBytes} bytes; ` +
-        'store large payloads elsewhere and send a reference',
-    );
+  if (size > limit.bytes) {
+    throw new MessageTooLargeError(destination, envelope.messageId, size, limit.bytes, limit.kind, limit.offloaded);
   }
+  return size;
 }
 
 /** Which of the three shapes a received body had. */
@@ -145,6 +155,11 @@ export interface DecodedMessage {
   readonly envelope: Envelope;
   readonly shape: ReceivedShape;
   readonly undecodable?: string;
+  /**
+   * Set when the payload is in S3 (an extended-client pointer): the envelope's payload is then the
+   * pointer and `undecodable` says so, until the object's text replaces it (IncomingPayloads).
+   */
+  readonly pointer?: PayloadPointer;
 }
 
 interface SnsNotification {
@@ -170,14 +185,14 @@ function asSnsNotification(value: unknown): SnsNotification | undefined {
 }
 
 /** Only an object whose sole key is a string "Message": a foreign JSON payload that merely has such a key stays raw. */
-function asQueueWrapper(value: unknown): string | undefined {
+export function asQueueWrapper(value: unknown): string | undefined {
   if (isRecord(value) && Object.keys(value).length === 1 && typeof own(value, 'Message') === 'string') {
     return own(value, 'Message') as string;
   }
   return undefined;
 }
 
-function parseJson(body: string): unknown {
+export function parseJson(body: string): unknown {
   const start = body.trimStart()[0];
   if (start !== '{') {
     return undefined;
@@ -290,8 +305,17 @@ function decode(message: SqsMessage, body: string, brokerId: string): DecodedMes
     messageId,
     attributes,
   };
-  return { envelope, shape };
+  const sizeAttribute = PAYLOAD_SIZE_ATTRIBUTES.find((name) => received.has(name));
+  if (sizeAttribute === undefined) return { envelope, shape };
+  const pointer = parsePointer(payload);
+  if ('invalid' in pointer) {
+    return undecodable(`it carries the ${sizeAttribute} attribute of an S3 payload pointer, but its body is not one: ${pointer.invalid}`);
+  }
+  // Undecodable until someone reads the object: a caller that does not know about pointers
+  // dead-letters the message with this reason instead of handing the pointer to a handler.
+  const where = `s3://${pointer.pointer.bucket}/${pointer.pointer.key}`;
+  return { envelope, shape, pointer: pointer.pointer, undecodable: `its payload is in S3 (${where}) and was not read from there` };
 }
 
 /** The attributes the wire format defines; the rest are the user's. */
-const OWN_ATTRIBUTES: ReadonlySet<string> = new Set([MANIFEST_ATTRIBUTE, SERIALIZER_ID_ATTRIBUTE, MESSAGE_ID_ATTRIBUTE]);
+const OWN_ATTRIBUTES: ReadonlySet<string> = new Set([MANIFEST_ATTRIBUTE, SERIALIZER_ID_ATTRIBUTE, MESSAGE_ID_ATTRIBUTE, ...PAYLOAD_SIZE_ATTRIBUTES]);

@@ -2,7 +2,10 @@ import type { LoggerService } from '@nestjs/common';
 import { describeThrown } from '../../../errors';
 import { logSafe } from '../../../log-safe';
 import type { DeliveryHandler } from '../../messaging-backend';
+import type { IncomingPayloads } from '../large-payload/incoming-payloads';
+import { describePointer, type PayloadPointer } from '../large-payload/payload-pointer';
 import type { QueueInfo } from '../sqs-directory';
+import { decodeSqsMessage, type DecodedMessage } from '../sqs-wire-format';
 import { deliveryOf, type Decision, type Received } from './received-message';
 import type { Settlement } from './settlement';
 
@@ -11,8 +14,14 @@ export interface MessageRunnerDependencies {
   readonly handler: DeliveryHandler;
   readonly concurrency: number;
   readonly settlement: Settlement;
+  readonly payloads: IncomingPayloads;
+  /** Aborted when the consumer stops: a message waiting for S3 goes back to the queue at once. */
+  readonly stopSignal: AbortSignal;
   readonly logger: LoggerService;
 }
+
+/** When S3 could not serve a payload for outageMaxWaitMs, its message comes back about this soon. */
+const PAYLOAD_UNAVAILABLE_DELAY_MS = 1000;
 
 /** Runs the handler on one received message at a time per call, and reports the decision taken. */
 export class MessageRunner {
@@ -42,13 +51,20 @@ export class MessageRunner {
 
   private async handle(info: QueueInfo, received: Received, freeSlot: (() => void) | undefined): Promise<Decision> {
     const { queue, logger } = this.deps;
+    const read = await this.decode(info, received);
+    if (read === undefined) return 'retry';
+    const { decoded, pointer } = read;
     const { delivery, decision } = deliveryOf({
       queue,
       info,
       received,
+      decoded,
       settlement: this.deps.settlement,
       logger,
-      acknowledge: (receiptHandle, messageId) => this.acknowledge(receiptHandle, messageId, freeSlot),
+      acknowledge: async (receiptHandle, messageId) => {
+        await this.acknowledge(receiptHandle, messageId, freeSlot);
+        if (pointer) this.deps.payloads.acknowledged(queue, messageId, pointer);
+      },
     });
     this.handling++;
     try {
@@ -68,6 +84,26 @@ export class MessageRunner {
           'the message comes back after its visibility timeout');
     }
     return taken;
+  }
+
+  /**
+   * The message decoded, its payload first read from S3 when it was offloaded. Undefined when S3
+   * could not serve it in time (or the consumer is stopping): the message has then been handed
+   * back to the queue, without a handler having seen it.
+   */
+  private async decode(info: QueueInfo, received: Received): Promise<{ decoded: DecodedMessage; pointer?: PayloadPointer } | undefined> {
+    const decoded = decodeSqsMessage(received.message);
+    const { pointer } = decoded;
+    if (pointer === undefined) return { decoded };
+    const { queue, payloads, stopSignal, settlement, logger } = this.deps;
+    const payload = await payloads.resolve(queue, decoded, pointer, stopSignal);
+    if (payload.status === 'ready') return { decoded: payload.decoded, pointer };
+    logger.warn(
+      `queue=${queue} message=${logSafe(decoded.envelope.messageId)}: its payload ${logSafe(describePointer(pointer))} could not be read ` +
+        `(${logSafe(payload.reason, 1000)}); it goes back to the queue without being handled`);
+    await received.lease.release();
+    await settlement.showAgainAfter(info, received.message.ReceiptHandle ?? '', stopSignal.aborted ? 0 : PAYLOAD_UNAVAILABLE_DELAY_MS);
+    return undefined;
   }
 
   /**

@@ -2,7 +2,7 @@ import type { Message as SqsMessage } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
 import { logSafe } from '../../../log-safe';
 import type { Delivery } from '../../messaging-backend';
-import { decodeSqsMessage } from '../sqs-wire-format';
+import type { DecodedMessage } from '../sqs-wire-format';
 import type { QueueInfo } from '../sqs-directory';
 import type { VisibilityLease } from '../visibility-keeper';
 import type { Settlement } from './settlement';
@@ -25,6 +25,8 @@ interface DeliveryParts {
   readonly queue: string;
   readonly info: QueueInfo;
   readonly received: Received;
+  /** The message decoded, its payload read from S3 when it was offloaded. */
+  readonly decoded: DecodedMessage;
   readonly settlement: Settlement;
   readonly logger: LoggerService;
   /** Deletes an acknowledged message; the consumer decides when its slot goes to the next one. */
@@ -32,14 +34,14 @@ interface DeliveryParts {
 }
 
 /**
- * The Delivery handed to the handler for one received message: decoded without ever throwing
- * (an undecodable message says why), with ack, retry and dead-letter carried out at the broker.
+ * The Delivery handed to the handler for one received message, decoded (an undecodable message
+ * says why), with ack, retry and dead-letter carried out at the broker.
  * One decision per delivery; if the broker refuses it, it is undone, so the message counts as
  * unsettled (and a FIFO group does not move past it).
  */
-export function deliveryOf({ queue, info, received, settlement, logger, acknowledge }: DeliveryParts): ReceivedDelivery {
+export function deliveryOf({ queue, info, received, decoded, settlement, logger, acknowledge }: DeliveryParts): ReceivedDelivery {
   const { message, lease } = received;
-  const { envelope, undecodable } = decodeSqsMessage(message);
+  const { envelope, undecodable } = decoded;
   let decision: Decision = 'none';
   const settle = async (next: Decision, act: () => Promise<void>): Promise<void> => {
     if (decision !== 'none') {

@@ -62,7 +62,7 @@ export class Settlement {
    */
   async moveToDeadLetterQueue(info: QueueInfo, message: SqsMessage, messageId: string, reason: string): Promise<void> {
     const target = await this.deps.directory.queueByArn(info.deadLetterTargetArn as string);
-    const { attributes, notes } = deadLetterCopy(message, reason, info.name, this.deps.settings.maxMessageBytes);
+    const { attributes, notes } = deadLetterCopy(message, reason, info.name, this.deps.settings.limits.queue);
     const groupId = message.Attributes?.MessageGroupId;
     await this.deps.client.send(
       new SendMessageCommand({

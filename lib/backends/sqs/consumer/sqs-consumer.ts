@@ -2,6 +2,7 @@ import type { Message as SqsMessage, SQSClient } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
 import { setMaxListeners } from 'node:events';
 import type { ConsumerHandle, ConsumerStatus, DeliveryHandler } from '../../messaging-backend';
+import type { IncomingPayloads } from '../large-payload/incoming-payloads';
 import { SQS_MAX_BATCH_ENTRIES, SQS_MAX_VISIBILITY_SECONDS, type ResolvedSqsSettings } from '../sqs-backend.options';
 import type { QueueInfo, SqsDirectory } from '../sqs-directory';
 import { VisibilityKeeper } from '../visibility-keeper';
@@ -21,6 +22,8 @@ export interface SqsConsumerDependencies {
   readonly client: SQSClient;
   readonly directory: SqsDirectory;
   readonly settings: ResolvedSqsSettings;
+  /** Reads payloads offloaded to S3; shared by the backend's consumers. */
+  readonly payloads: IncomingPayloads;
   readonly logger: LoggerService;
 }
 
@@ -54,7 +57,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
     this.slots = new SlotPool(deps.concurrency);
     this.health = new ReceiveHealth(deps.queue, deps.logger, deps.settings.pollErrorBackoffMs);
     this.settlement = new Settlement(deps);
-    this.runner = new MessageRunner({ ...deps, settlement: this.settlement });
+    this.runner = new MessageRunner({ ...deps, settlement: this.settlement, stopSignal: this.stopController.signal });
   }
 
   get queue(): string {
