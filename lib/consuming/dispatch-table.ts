@@ -5,7 +5,13 @@ import type { MessageTypeRegistry } from '../messages/message-type-registry';
 import { manifestOf } from '../messages/message.decorator';
 import type { RetryPolicy } from './retry-policy';
 
-/** One `@OnMessage` (or `@OnAnyMessage`) method of one provider. */
+/** How a batch handler gathers its messages, with defaults applied. */
+export interface BatchSettings {
+  readonly maxSize: number;
+  readonly maxWaitMs: number;
+}
+
+/** One `@OnMessage` (or `@OnAnyMessage`, or `@OnMessageBatch`) method of one provider. */
 export interface HandlerBinding {
   /** Absent for the queue's catch-all handler. */
   readonly messageType?: Type<unknown>;
@@ -14,6 +20,10 @@ export interface HandlerBinding {
   /** False for request-scoped or transient providers (or ones depending on them): resolved per message. */
   readonly isStatic: boolean;
   readonly retry: RetryPolicy;
+  /** Set for a batch handler: its messages are gathered and handed over together. */
+  readonly batch?: BatchSettings;
+  /** Runs in a database transaction that records the message; see `HandlerOptions.inbox`. */
+  readonly inbox?: boolean;
 }
 
 export interface Route {

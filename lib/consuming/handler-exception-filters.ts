@@ -35,16 +35,20 @@ export class HandlerExceptionFilters {
     return this.filters.length === 0;
   }
 
-  /** Runs `work`; when it throws, the first filter that catches the error decides. */
-  async run(work: () => Promise<unknown>, args: readonly unknown[]): Promise<void> {
+  /**
+   * Runs `work` and returns what it returned; when it throws, the first filter that catches the
+   * error decides, and undefined (all handled) is returned if the filter does not throw.
+   */
+  async run(work: () => Promise<unknown>, args: readonly unknown[]): Promise<unknown> {
     try {
-      await work();
+      return await work();
     } catch (error) {
       const chosen = this.filters.find(({ catches }) => catches.length === 0 || catches.some((type) => isInstance(error, type)));
       if (!chosen) throw error;
       const host = new ExecutionContextHost([...args]);
       host.setType(MELANGE_CONTEXT_TYPE);
       await chosen.filter.catch(error, host);
+      return undefined;
     }
   }
 }

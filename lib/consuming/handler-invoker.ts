@@ -36,6 +36,30 @@ export class HandlerInvoker {
     await (handler.isStatic ? this.staticHandler(handler) : await this.handlerPerMessage(handler, context))(message, context);
   }
 
+  /**
+   * A request-scoped or transient provider's instance for one request (a message, or a batch of
+   * them), with the context id its request-scoped enhancers are built for.
+   */
+  async instanceFor(handler: HandlerBinding, request: object): Promise<{ instance: object; contextId: ContextId }> {
+    // getByRequest consults the app's ContextIdStrategy, so durable providers stay durable.
+    const contextId = ContextIdFactory.getByRequest(request);
+    this.moduleRef.registerRequestByContextId(request, contextId);
+    const { provider } = handler;
+    this.giveScopedEnhancers(provider);
+    const host = provider.host!;
+    const instance = await this.injector.loadPerContext(provider.instance as object, host, host.providers, contextId, provider);
+    return { instance, contextId };
+  }
+
+  /** Warns, once per handler, that a singleton misses the app's request-scoped enhancers. */
+  warnIfScopedEnhancersSkipped(handler: HandlerBinding): void {
+    if (requestScopedAppWideEnhancers(this.moduleRef).length === 0) return;
+    this.logger.warn(
+      `${describeHandler(handler)} is a singleton, so the app's request-scoped guards, interceptors and pipes do not run on it ` +
+        `(Nest builds them per request); make the consumer request-scoped (@Injectable({ scope: Scope.REQUEST })) to have them.`,
+    );
+  }
+
   private staticHandler(handler: HandlerBinding): Handler {
     let created = this.staticHandlers.get(handler);
     if (!created) {
@@ -46,13 +70,7 @@ export class HandlerInvoker {
   }
 
   private async handlerPerMessage(handler: HandlerBinding, context: MessageContext): Promise<Handler> {
-    // getByRequest consults the app's ContextIdStrategy, so durable providers stay durable.
-    const contextId = ContextIdFactory.getByRequest(context);
-    this.moduleRef.registerRequestByContextId(context, contextId);
-    const { provider } = handler;
-    this.giveScopedEnhancers(provider);
-    const host = provider.host!;
-    const instance = await this.injector.loadPerContext(provider.instance as object, host, host.providers, contextId, provider);
+    const { instance, contextId } = await this.instanceFor(handler, context);
     return this.create(handler, instance, contextId);
   }
 
@@ -70,13 +88,8 @@ export class HandlerInvoker {
 
   private create(handler: HandlerBinding, instance: object, contextId?: ContextId): Handler {
     const { methodName } = handler;
-    if (!contextId && requestScopedAppWideEnhancers(this.moduleRef).length > 0) {
-      this.logger.warn(
-        `${describeHandler(handler)} is a singleton, so the app's request-scoped guards, interceptors and pipes do not run on it ` +
-          `(Nest builds them per request); make the consumer request-scoped (@Injectable({ scope: Scope.REQUEST })) to have them.`,
-      );
-    }
-    const call = this.nestAddsNothing(instance, methodName)
+    if (!contextId) this.warnIfScopedEnhancersSkipped(handler);
+    const call = nestAddsNothing(this.moduleRef, instance, methodName)
       ? direct(instance, methodName)
       : (this.contextCreator.create(
           instance,
@@ -91,31 +104,33 @@ export class HandlerInvoker {
         ) as Handler);
     const filters = HandlerExceptionFilters.of(instance, methodName, this.moduleRef);
     if (filters.isEmpty) return call;
-    return (message, context) => filters.run(async () => call(message, context), [message, context]);
+    return async (message, context) => {
+      await filters.run(async () => call(message, context), [message, context]);
+    };
   }
+}
 
-  /**
-   * True when the handler takes the default (message, context) and no guard, interceptor or pipe
-   * applies to it: none on the method or class, none app-wide (`useGlobal*`, `APP_*`). Nest keeps
-   * app-wide ones in an ApplicationConfig it does not expose; if it cannot be read, Nest's way is
-   * taken, which is always right.
-   */
-  private nestAddsNothing(instance: object, methodName: string): boolean {
-    const method = (instance as Record<string, object>)[methodName] as object;
-    const declared = [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA].some((key) =>
-      [method, instance.constructor].some((target) => ((Reflect.getMetadata(key, target) as unknown[] | undefined) ?? []).length > 0));
-    if (declared || !hasOnlyDefaultParams(instance.constructor, methodName)) return false;
-    const config = applicationConfigOf(this.moduleRef);
-    if (!config) return false;
-    return [
-      config.getGlobalGuards(),
-      config.getGlobalInterceptors(),
-      config.getGlobalPipes(),
-      config.getGlobalRequestGuards(),
-      config.getGlobalRequestInterceptors(),
-      config.getGlobalRequestPipes(),
-    ].every((enhancers) => enhancers.length === 0);
-  }
+/**
+ * True when the handler takes the default (message, context) and no guard, interceptor or pipe
+ * applies to it: none on the method or class, none app-wide (`useGlobal*`, `APP_*`). Nest keeps
+ * app-wide ones in an ApplicationConfig it does not expose; if it cannot be read, Nest's way is
+ * taken, which is always right.
+ */
+export function nestAddsNothing(moduleRef: ModuleRef, instance: object, methodName: string): boolean {
+  const method = (instance as Record<string, object>)[methodName] as object;
+  const declared = [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA].some((key) =>
+    [method, instance.constructor].some((target) => ((Reflect.getMetadata(key, target) as unknown[] | undefined) ?? []).length > 0));
+  if (declared || !hasOnlyDefaultParams(instance.constructor, methodName)) return false;
+  const config = applicationConfigOf(moduleRef);
+  if (!config) return false;
+  return [
+    config.getGlobalGuards(),
+    config.getGlobalInterceptors(),
+    config.getGlobalPipes(),
+    config.getGlobalRequestGuards(),
+    config.getGlobalRequestInterceptors(),
+    config.getGlobalRequestPipes(),
+  ].every((enhancers) => enhancers.length === 0);
 }
 
 function requestScopedAppWideEnhancers(moduleRef: ModuleRef): InstanceWrapper[] {
@@ -132,7 +147,7 @@ function applicationConfigOf(moduleRef: ModuleRef): ApplicationConfig | undefine
 }
 
 /** The method as it is when the message arrives (wrappers put on later still run); an Observable result is awaited, as Nest does. */
-function direct(instance: object, methodName: string): Handler {
+export function direct(instance: object, methodName: string): Handler {
   return (message, context) => {
     const result = (instance as Record<string, Method>)[methodName]!.call(instance, message, context);
     return isObservable(result) ? lastValueFrom(result) : result;
@@ -144,7 +159,7 @@ function direct(instance: object, methodName: string): Handler {
  * carries the method's metadata; but it calls whatever the method is when the message arrives,
  * so wrappers put on later (tracing, spies) still run.
  */
-function lookedUpAtCallTime(instance: object, methodName: string): Method {
+export function lookedUpAtCallTime(instance: object, methodName: string): Method {
   const method = (instance as Record<string, Method>)[methodName];
   const callback = function (this: Record<string, Method>, ...args: unknown[]) {
     return this[methodName](...args);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
-import { ConsumerConfigurationError, HandlerTimeoutError, UnroutableMessageError, describeThrown, toError } from '../errors';
+import { ConsumerConfigurationError, HandlerTimeoutError, OutboxConfigurationError, UnroutableMessageError, describeThrown, toError } from '../errors';
 import { logSafe } from '../log-safe';
 import type { Delivery } from '../backends/messaging-backend';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
@@ -8,13 +8,17 @@ import { idempotencyKey } from '../idempotency/idempotency-key';
 import { DEFAULT_OUTAGE_BACKOFF, StoreOutage } from '../idempotency/store-outage';
 import { MELANGE_MODULE_OPTIONS, type IdempotencyOptions, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
+import { Inbox } from '../outbox/inbox';
 import { MelangeEvents } from '../observability/melange-events';
 import { markActiveSpanFailed, traceProcess } from '../observability/tracing';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
+import { BatchDispatch } from './batch/batch-dispatch';
+import { BatchInvoker } from './batch/batch-invoker';
 import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
 import { describeError as describe, isRetryable } from './handler-errors';
 import { HandlerInvoker } from './handler-invoker';
+import { timedInvocation, type Invocation } from './invocation';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
 
@@ -56,6 +60,10 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
   private readonly discardUnroutable: boolean;
   /** Aborted at shutdown: a message waiting on the idempotency store goes back to the broker at once. */
   private readonly shuttingDown = new AbortController();
+  /** Where messages of `@OnMessageBatch` handlers wait for their batch. */
+  private readonly batches: BatchDispatch;
+  /** For handlers marked `inbox: true`; present when MelangeModule has an `outbox`. */
+  private readonly inbox?: Inbox;
 
   constructor(
     @Inject(MELANGE_MODULE_OPTIONS) options: MelangeModuleOptions,
@@ -64,12 +72,15 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     private readonly invoker: HandlerInvoker,
     private readonly backends: BackendRegistry,
     private readonly events: MelangeEvents,
+    batchInvoker: BatchInvoker,
   ) {
     const consumers = options.consumers ?? {};
     this.moduleRetry = new RetryPolicy(consumers.retry);
     this.handlerTimeoutMs = consumers.handlerTimeoutMs;
+    this.batches = new BatchDispatch(batchInvoker, this.handlerTimeoutMs);
     this.discardUnroutable = consumers.unroutable === 'discard';
     if (consumers.idempotency) this.idempotency = this.idempotencySettings(consumers.idempotency);
+    if (options.outbox?.database.transaction) this.inbox = new Inbox(options.outbox.database, options.outbox.schema ?? 'public');
   }
 
   private idempotencySettings(options: IdempotencyOptions): IdempotencySettings {
@@ -88,6 +99,16 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
   /** Runs beside the consumers' drain, so that messages held through a store outage do not hold it up. */
   beforeApplicationShutdown(): void {
     this.shuttingDown.abort();
+    this.batches.drain();
+  }
+
+  /**
+   * Runs every partly gathered batch of `@OnMessageBatch` handlers now rather than after its
+   * `maxWaitMs`: for hosts that know no more messages are coming (a Lambda invocation whose records
+   * have all been dispatched).
+   */
+  flushBatches(): void {
+    this.batches.flush();
   }
 
   async dispatch(table: DispatchTable, delivery: Delivery): Promise<void> {
@@ -129,10 +150,11 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
       return this.giveUp(attempt, reason, this.moduleRetry);
     }
     const key = idempotencyKey({ queue: delivery.queue, manifest: delivery.envelope.manifest, messageId: delivery.envelope.messageId });
+    if (route.handler.inbox) return this.handleInInbox(attempt, route, message, key);
     if (this.idempotency && !(await this.claim(attempt, key))) return;
-    const work = this.invoker.invoke(route.handler, message, contextOf(delivery));
+    const { outcome, finished } = this.invoke(table, route, message, delivery);
     try {
-      await this.withTimeout(work);
+      await outcome;
     } catch (thrown) {
       // Handlers throw anything (null, strings, revoked Proxies): from here on it is an Error.
       const error = toError(thrown);
@@ -143,12 +165,42 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
       await this.handlerFailed(attempt, route, error);
       // The handler is still running: keep its slot, and its idempotency claim, until it ends, so
       // the retry cannot run beside it; then record how it ended, for the retry to see.
-      const succeeded = await work.then(() => true, () => false);
+      const succeeded = await finished();
       return this.remember(delivery, key, succeeded ? 'complete' : 'abandon');
     }
     await this.remember(delivery, key, 'complete');
     await this.settle(delivery, () => delivery.ack());
     this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
+  }
+
+  /**
+   * The handler and the record of its message commit together, and only then is the message
+   * acknowledged. No handler timeout applies: the transaction's connection must not be released
+   * while the handler may still use it.
+   */
+  private async handleInInbox(attempt: Attempt, route: Route, message: unknown, key: string): Promise<void> {
+    const { delivery } = attempt;
+    let result: 'handled' | 'duplicate';
+    try {
+      if (!this.inbox) throw new OutboxConfigurationError('inbox handlers need an outbox database with transaction()');
+      result = await this.inbox.run(key, (transaction) => this.invoker.invoke(route.handler, message, { ...contextOf(delivery), transaction }));
+    } catch (thrown) {
+      return this.handlerFailed(attempt, route, toError(thrown));
+    }
+    if (result === 'duplicate') {
+      this.logger.log(`${where(delivery)} was handled and committed before; deleting this duplicate delivery`);
+      await this.settle(delivery, () => delivery.ack());
+      this.events.emit('duplicate', attempt.event);
+      return;
+    }
+    await this.settle(delivery, () => delivery.ack());
+    this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
+  }
+
+  /** A batch handler's messages wait for their batch; any other handler is called now. */
+  private invoke(table: DispatchTable, route: Route, message: unknown, delivery: Delivery): Invocation {
+    if (route.handler.batch) return this.batches.submit(route.handler, message, contextOf(delivery), this.backends.systemOf(table.backend));
+    return timedInvocation(this.invoker.invoke(route.handler, message, contextOf(delivery)), this.handlerTimeoutMs);
   }
 
   /** Tells the idempotency store, if there is one, how the handler ended. */
@@ -250,20 +302,6 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     this.logger.warn(`${where(delivery)} ${reason}; discarded, as consumers.unroutable is 'discard'`);
     await this.settle(delivery, () => delivery.ack());
     this.events.emit('discarded', { ...attempt.event, reason });
-  }
-
-  private async withTimeout(work: Promise<void>): Promise<void> {
-    const timeoutMs = this.handlerTimeoutMs;
-    if (timeoutMs === undefined) return work;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
-    });
-    try {
-      await Promise.race([work, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private async settle(delivery: Delivery, action: () => Promise<void>): Promise<void> {

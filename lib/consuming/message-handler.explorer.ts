@@ -2,17 +2,30 @@ import { Inject, Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { BackendRegistry } from '../backends/backend-registry';
-import { ConflictingConcurrencyError, HandlerWithoutQueueError, InvalidConcurrencyError, UnknownMessageTypeError } from '../errors';
+import {
+  OutboxConfigurationError,
+  BatchExceedsConcurrencyError,
+  ConflictingBatchHandlerError,
+  ConflictingConcurrencyError,
+  HandlerWithoutQueueError,
+  InvalidBatchOptionsError,
+  InvalidConcurrencyError,
+  UnknownMessageTypeError,
+} from '../errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { declaredDestinationOf } from '../messages/message.decorator';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { consumerMetadataOf, handlerMetadataOf, type HandlerMetadata } from './consumer.decorators';
-import { DispatchTable, type HandlerBinding } from './dispatch-table';
+import { DispatchTable, type BatchSettings, type HandlerBinding } from './dispatch-table';
 import { applyDefaultParams } from './param.decorators';
 import { RetryPolicy } from './retry-policy';
 
 const DEFAULT_CONCURRENCY = 32;
+/** What one SQS receive, and a Lambda SQS event by default, brings at most. */
+const DEFAULT_BATCH_SIZE = 10;
+/** Messages of one receive arrive within a few ms of each other; a trickle should not wait long for company. */
+const DEFAULT_BATCH_WAIT_MS = 50;
 
 /** Finds `@OnMessage` methods among the application's providers and builds a dispatch table per queue. */
 @Injectable()
@@ -56,7 +69,9 @@ export class MessageHandlerExplorer {
         }
         applyDefaultParams(type, methodName);
         const retry = new RetryPolicy({ ...this.options.consumers?.retry, ...consumer.retry, ...metadata.retry });
-        table.add({ messageType, provider, methodName, isStatic: isStatic(provider), retry } satisfies HandlerBinding);
+        const batch = metadata.batch && batchSettings(type, methodName, metadata.batch, table);
+        const inbox = this.inboxOf(`${type.name}.${methodName}`, metadata.inbox ?? consumer.inbox ?? this.options.consumers?.inbox, batch);
+        table.add({ messageType, provider, methodName, isStatic: isStatic(provider), retry, batch, inbox } satisfies HandlerBinding);
       }
     }
     this.checkDestinations(known);
@@ -84,11 +99,34 @@ export class MessageHandlerExplorer {
       .flatMap((methodName) => handlerMetadataOf(type.prototype as object, methodName).map((metadata) => ({ methodName, metadata })));
   }
 
+  private inboxOf(handler: string, inbox: boolean | undefined, batch: BatchSettings | undefined): boolean {
+    if (!inbox) return false;
+    if (!this.options.outbox) {
+      throw new OutboxConfigurationError(`${handler} is an inbox handler (inbox: true), which needs MelangeModule's "outbox" option for its database`);
+    }
+    if (batch) throw new OutboxConfigurationError(`${handler} is a batch handler; inbox: true applies to per-message handlers only`);
+    return true;
+  }
+
   /** Known by manifest for routing, and checked now for a serializer rather than at the first message. */
   private registerType(type: Type<unknown>): void {
     this.types.register(type);
     this.serializers.forType(type);
   }
+}
+
+function batchSettings(type: Type<unknown>, methodName: string, options: NonNullable<HandlerMetadata['batch']>, table: DispatchTable): BatchSettings {
+  const handler = `${type.name}.${methodName}`;
+  if (handlerMetadataOf(type.prototype as object, methodName).length > 1) throw new ConflictingBatchHandlerError(handler);
+  const { maxSize = DEFAULT_BATCH_SIZE, maxWaitMs = DEFAULT_BATCH_WAIT_MS } = options;
+  if (!Number.isInteger(maxSize) || maxSize < 1) {
+    throw new InvalidBatchOptionsError(handler, 'maxSize', maxSize, `a whole number of at least 1 (default ${DEFAULT_BATCH_SIZE})`);
+  }
+  if (typeof maxWaitMs !== 'number' || !Number.isFinite(maxWaitMs) || maxWaitMs < 0) {
+    throw new InvalidBatchOptionsError(handler, 'maxWaitMs', maxWaitMs, `a number of milliseconds, 0 or more (default ${DEFAULT_BATCH_WAIT_MS})`);
+  }
+  if (maxSize > table.concurrency) throw new BatchExceedsConcurrencyError(table.queue, handler, maxSize, table.concurrency);
+  return { maxSize, maxWaitMs };
 }
 
 function classOf(provider: InstanceWrapper): Type<unknown> | undefined {

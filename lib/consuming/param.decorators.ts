@@ -12,7 +12,7 @@ export const MELANGE_ARGS_METADATA = ROUTE_ARGS_METADATA;
 /** The `getType()` of an ExecutionContext around a message handler (`'http'` for controllers). */
 export const MELANGE_CONTEXT_TYPE = 'melange';
 
-enum MelangeParam {
+export enum MelangeParam {
   // Nest's number for a request body: pipes then see `metadata.type === 'body'`, which is what
   // ValidationPipe validates (it skips 'custom' parameters).
   Payload = 3,
