@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -16,6 +17,7 @@ import { ConsumerRegistry } from './consumer-registry';
 import type { DispatchTable } from './dispatch-table';
 import { MessageDispatcher } from './message-dispatcher';
 import { MessageHandlerExplorer } from './message-handler.explorer';
+import { MELANGE_STARTUP_OVERRIDES, type StartupOverrides } from './startup-overrides';
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -37,12 +39,18 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
     private readonly infrastructure: MelangeInfrastructure,
     private readonly registry: ConsumerRegistry,
     private readonly modules: ModulesContainer,
+    @Optional() @Inject(MELANGE_STARTUP_OVERRIDES) private readonly overrides: StartupOverrides = {},
   ) {}
 
   onModuleInit(): void {
     assertOneMelangeModule(this.modules);
     this.tables = this.explorer.explore();
     this.warnAboutEarlyRedrive();
+  }
+
+  /** The handlers of each queue, as found at module init; a host that runs them itself (Lambda) dispatches through these. */
+  dispatchTables(): readonly DispatchTable[] {
+    return this.tables;
   }
 
   /**
@@ -65,8 +73,8 @@ export class ConsumerOrchestrator implements OnModuleInit, OnApplicationBootstra
 
   /** Starts a consumer per queue; if one cannot start, stops those that did before failing. */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.options.autoCreate ?? true) await this.infrastructure.declare();
-    if (!(this.options.startConsumers ?? true)) return;
+    if (this.overrides.autoCreate ?? this.options.autoCreate ?? true) await this.infrastructure.declare();
+    if (!(this.overrides.startConsumers ?? this.options.startConsumers ?? true)) return;
     try {
       for (const table of this.tables) {
         const backend = this.backends.get(table.backend, `Queue "${table.queue}"`);

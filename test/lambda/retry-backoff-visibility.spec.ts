@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
+import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
+import { CapturingLogger } from '../support/capturing-logger';
+import { failedIds, lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
+import { CREDENTIALS, plainSqs, queueUrl, receivePlain, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+
+const QUEUE = uniqueName('lambda-backoff');
+
+@Message('lambda-spec.flaky')
+class Flaky {
+  id!: string;
+}
+
+@Injectable()
+@MessageConsumer(QUEUE)
+class FlakyConsumer {
+  @OnMessage()
+  handle(message: Flaky): void {
+    throw new Error(`downstream unavailable for ${message.id}`);
+  }
+}
+
+@Module({
+  imports: [
+    MelangeModule.forRoot({
+      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
+      // Without the visibility change the record would stay away for the queue's 60 s.
+      infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 60 }] },
+      // The first retry comes after 1 to 2 s (half fixed, half jitter).
+      consumers: { retry: { maxAttempts: 5, initialDelayMs: 2000, maxDelayMs: 2000 } },
+    }),
+  ],
+  providers: [FlakyConsumer],
+})
+class AppModule {}
+
+describe('a record whose handler fails, under Lambda', () => {
+  const sqs = plainSqs();
+  let handler: MelangeLambdaHandler;
+
+  beforeAll(() => {
+    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
+  });
+
+  afterAll(async () => {
+    await handler.close();
+    sqs.destroy();
+  });
+
+  it("is reported as failed and comes back after the retry policy's backoff, not the queue's visibility timeout", async () => {
+    const app = await handler.ready();
+    await app.get(MelangePublisher).publish(Object.assign(new Flaky(), { id: 'f1' }), { queue: QUEUE });
+    const event = await receiveSqsEvent(sqs, QUEUE, 1);
+
+    const response = await handler(event, lambdaContext());
+    await settleLikeLambda(sqs, QUEUE, event, response);
+    const answeredAt = Date.now();
+
+    expect(failedIds(response)).toEqual([event.Records[0]?.messageId]);
+    const url = await queueUrl(sqs, QUEUE);
+    const early = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 0 }));
+    expect(early.Messages ?? []).toHaveLength(0);
+    const [again] = await receivePlain(sqs, QUEUE, 1, 6000);
+    expect(again?.MessageId).toBe(event.Records[0]?.messageId);
+    expect(again?.Attributes?.ApproximateReceiveCount).toBe('2');
+    expect(Date.now() - answeredAt).toBeLessThan(5000);
+  });
+});
