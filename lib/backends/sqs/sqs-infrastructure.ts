@@ -104,7 +104,7 @@ export function mergeTopicPermission(
   });
 }
 
-function sameJson(left: string | undefined, right: string | undefined): boolean {
+export function sameJson(left: string | undefined, right: string | undefined): boolean {
   const parse = (text: string | undefined): unknown => {
     if (!text) {
       return undefined;
@@ -153,6 +153,91 @@ export function filterPolicyOf(spec: SubscriptionSpec): Record<string, unknown> 
   return policy;
 }
 
+/** Validates a queue spec before any request; returns whether the queue is FIFO. */
+export function checkQueueSpec(spec: QueueSpec): boolean {
+  const nameIsFifo = spec.name.endsWith('.fifo');
+  const fifo = spec.fifo ?? nameIsFifo;
+  if (fifo !== nameIsFifo) {
+    throw new InfrastructureError(
+      spec.name,
+      fifo ? 'a FIFO queue name must end in ".fifo"' : 'a name ending in ".fifo" is only allowed for FIFO queues',
+    );
+  }
+  if (spec.maxReceiveCount !== undefined && !spec.deadLetterQueue) {
+    throw new InfrastructureError(spec.name, 'maxReceiveCount is set but no deadLetterQueue to move messages to');
+  }
+  if (spec.contentBasedDeduplication !== undefined && !fifo) {
+    throw new InfrastructureError(spec.name, 'contentBasedDeduplication only applies to FIFO queues');
+  }
+  if (spec.deadLetterQueue && spec.deadLetterQueue.endsWith('.fifo') !== fifo) {
+    throw new InfrastructureError(
+      spec.name,
+      `its dead-letter queue "${spec.deadLetterQueue}" must be ${fifo ? 'a FIFO' : 'a standard'} queue like itself`,
+    );
+  }
+  return fifo;
+}
+
+/** The attributes a checked spec asks for; `deadLetterArn` is its dead-letter queue's, when it has one. */
+export function desiredQueueAttributes(
+  spec: QueueSpec,
+  deadLetterArn: string | undefined,
+  defaultMaxReceiveCount: number,
+): Partial<Record<QueueAttributeName, string>> {
+  const desired: Partial<Record<QueueAttributeName, string>> = {};
+  if (spec.fifo ?? spec.name.endsWith('.fifo')) {
+    desired.FifoQueue = 'true';
+  }
+  if (spec.contentBasedDeduplication !== undefined) {
+    desired.ContentBasedDeduplication = String(spec.contentBasedDeduplication);
+  }
+  if (spec.visibilityTimeout !== undefined) {
+    desired.VisibilityTimeout = String(spec.visibilityTimeout);
+  }
+  if (spec.messageRetentionPeriod !== undefined) {
+    desired.MessageRetentionPeriod = String(spec.messageRetentionPeriod);
+  }
+  if (spec.delaySeconds !== undefined) {
+    desired.DelaySeconds = String(spec.delaySeconds);
+  }
+  if (deadLetterArn !== undefined) {
+    desired.RedrivePolicy = JSON.stringify({
+      deadLetterTargetArn: deadLetterArn,
+      maxReceiveCount: spec.maxReceiveCount ?? defaultMaxReceiveCount,
+    });
+  }
+  return desired;
+}
+
+/** The desired attributes that differ from the queue's current ones (FifoQueue cannot change, so it is never one). */
+export function queueAttributeChanges(
+  current: Partial<Record<string, string>>,
+  desired: Partial<Record<QueueAttributeName, string>>,
+): Partial<Record<QueueAttributeName, string>> {
+  const changes: Partial<Record<QueueAttributeName, string>> = {};
+  for (const [key, value] of Object.entries(desired) as Array<[QueueAttributeName, string]>) {
+    if (key === 'FifoQueue') {
+      continue;
+    }
+    if (key === 'RedrivePolicy') {
+      const wanted = parseRedrivePolicy(value);
+      const existing = parseRedrivePolicy(current.RedrivePolicy);
+      if (
+        existing?.deadLetterTargetArn === wanted?.deadLetterTargetArn &&
+        existing?.maxReceiveCount === wanted?.maxReceiveCount
+      ) {
+        continue;
+      }
+    } else if (key === 'ContentBasedDeduplication' && (current[key] ?? 'false') === value) {
+      continue;
+    } else if (current[key] === value) {
+      continue;
+    }
+    changes[key] = value;
+  }
+  return changes;
+}
+
 /**
  * Declares queues, topics and subscriptions so that running a declaration twice changes nothing:
  * what exists is read first and only the differences are written. Attributes a spec leaves out are
@@ -170,49 +255,9 @@ export class SqsInfrastructure {
   ) {}
 
   async declareQueue(spec: QueueSpec): Promise<void> {
-    const nameIsFifo = spec.name.endsWith('.fifo');
-    const fifo = spec.fifo ?? nameIsFifo;
-    if (fifo !== nameIsFifo) {
-      throw new InfrastructureError(
-        spec.name,
-        fifo ? 'a FIFO queue name must end in ".fifo"' : 'a name ending in ".fifo" is only allowed for FIFO queues',
-      );
-    }
-    if (spec.maxReceiveCount !== undefined && !spec.deadLetterQueue) {
-      throw new InfrastructureError(spec.name, 'maxReceiveCount is set but no deadLetterQueue to move messages to');
-    }
-    const desired: Partial<Record<QueueAttributeName, string>> = {};
-    if (fifo) {
-      desired.FifoQueue = 'true';
-    }
-    if (spec.contentBasedDeduplication !== undefined) {
-      if (!fifo) {
-        throw new InfrastructureError(spec.name, 'contentBasedDeduplication only applies to FIFO queues');
-      }
-      desired.ContentBasedDeduplication = String(spec.contentBasedDeduplication);
-    }
-    if (spec.visibilityTimeout !== undefined) {
-      desired.VisibilityTimeout = String(spec.visibilityTimeout);
-    }
-    if (spec.messageRetentionPeriod !== undefined) {
-      desired.MessageRetentionPeriod = String(spec.messageRetentionPeriod);
-    }
-    if (spec.delaySeconds !== undefined) {
-      desired.DelaySeconds = String(spec.delaySeconds);
-    }
-    if (spec.deadLetterQueue) {
-      if (spec.deadLetterQueue.endsWith('.fifo') !== fifo) {
-        throw new InfrastructureError(
-          spec.name,
-          `its dead-letter queue "${spec.deadLetterQueue}" must be ${fifo ? 'a FIFO' : 'a standard'} queue like itself`,
-        );
-      }
-      const deadLetterArn = await this.ensureDeadLetterQueue(spec.deadLetterQueue, fifo);
-      desired.RedrivePolicy = JSON.stringify({
-        deadLetterTargetArn: deadLetterArn,
-        maxReceiveCount: spec.maxReceiveCount ?? this.defaultMaxReceiveCount,
-      });
-    }
+    const fifo = checkQueueSpec(spec);
+    const deadLetterArn = spec.deadLetterQueue ? await this.ensureDeadLetterQueue(spec.deadLetterQueue, fifo) : undefined;
+    const desired = desiredQueueAttributes(spec, deadLetterArn, this.defaultMaxReceiveCount);
 
     const url = await this.findQueueUrl(spec.name);
     if (url === undefined) {
@@ -330,7 +375,7 @@ export class SqsInfrastructure {
     return arn;
   }
 
-  private async findQueueUrl(name: string): Promise<string | undefined> {
+  async findQueueUrl(name: string): Promise<string | undefined> {
     try {
       return (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
     } catch (error) {
@@ -354,27 +399,7 @@ export class SqsInfrastructure {
         `it exists as a ${current.FifoQueue === 'true' ? 'FIFO' : 'standard'} queue; SQS cannot change that, delete it or use another name`,
       );
     }
-    const changes: Partial<Record<QueueAttributeName, string>> = {};
-    for (const [key, value] of Object.entries(desired) as Array<[QueueAttributeName, string]>) {
-      if (key === 'FifoQueue') {
-        continue;
-      }
-      if (key === 'RedrivePolicy') {
-        const wanted = parseRedrivePolicy(value);
-        const existing = parseRedrivePolicy(current.RedrivePolicy);
-        if (
-          existing?.deadLetterTargetArn === wanted?.deadLetterTargetArn &&
-          existing?.maxReceiveCount === wanted?.maxReceiveCount
-        ) {
-          continue;
-        }
-      } else if (key === 'ContentBasedDeduplication' && (current[key] ?? 'false') === value) {
-        continue;
-      } else if (current[key] === value) {
-        continue;
-      }
-      changes[key] = value;
-    }
+    const changes = queueAttributeChanges(current, desired);
     if (Object.keys(changes).length > 0) {
       await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changes }));
     }
@@ -397,7 +422,8 @@ export class SqsInfrastructure {
     }
   }
 
-  private async findSubscription(topicArn: string, queueArn: string): Promise<string | undefined> {
+  /** The subscription delivering the topic to the queue, if any. */
+  async findSubscription(topicArn: string, queueArn: string): Promise<string | undefined> {
     let nextToken: string | undefined;
     do {
       const page = await this.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: nextToken }));
