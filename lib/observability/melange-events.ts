@@ -26,6 +26,14 @@ export interface MelangeEventMap {
   discarded: ConsumeEvent & { readonly reason: string };
   /** The idempotency store says it was handled already: deleted without running the handler. */
   duplicate: ConsumeEvent;
+  /**
+   * The outbox relay sent a stored message; `durationMs` runs from the row's insert.
+   * `possibleDuplicate`: an earlier relay claimed it and ended without a recorded outcome, so it
+   * may have been sent twice (with the same message id, which the consumer's idempotency removes).
+   */
+  'outbox-relayed': MessageEvent & { readonly destination: string; readonly durationMs: number; readonly possibleDuplicate: boolean };
+  /** A stored message could not be sent; it stays in the outbox and is tried again after `delayMs` (null: parked). */
+  'outbox-relay-failed': MessageEvent & { readonly destination: string; readonly error: unknown; readonly failures: number; readonly delayMs: number | null };
 }
 
 export type MelangeEventName = keyof MelangeEventMap;

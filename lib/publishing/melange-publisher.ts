@@ -1,13 +1,23 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
 import type { SendOptions, SendResult } from '../backends/messaging-backend';
-import { InvalidDestinationError, MessageRejectedError, NoDestinationError, NotAMessageClassError, PublishBatchError, SerializationError } from '../errors';
+import {
+  InvalidDestinationError,
+  MessageRejectedError,
+  NoDestinationError,
+  NotAMessageClassError,
+  OutboxConfigurationError,
+  PublishBatchError,
+  SerializationError,
+} from '../errors';
 import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import type { Envelope } from '../messages/envelope';
 import { MAX_MESSAGE_ID_LENGTH, newMessageId } from '../messages/message-id';
 import { declaredDestinationOf, type MessageDestination } from '../messages/message.decorator';
 import { MelangeEvents } from '../observability/melange-events';
 import { tracePublish } from '../observability/tracing';
+import type { OutboxTransaction } from '../outbox/outbox-database';
+import { OutboxStore, type OutboxEntry } from '../outbox/outbox-store';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 
 export interface PublishOptions extends SendOptions {
@@ -15,6 +25,12 @@ export interface PublishOptions extends SendOptions {
   readonly attributes?: Readonly<Record<string, string>>;
   /** Your own id, e.g. to make a retried publish recognisable; default a random UUID. */
   readonly messageId?: string;
+  /**
+   * Your open database transaction: the message is written to the outbox in it and reaches the
+   * broker only if the transaction commits (MelangeModule's `outbox` option must be set). A
+   * node-postgres client, a TypeORM EntityManager or QueryRunner, or anything with `query()`.
+   */
+  readonly transaction?: OutboxTransaction;
 }
 
 export type PublishResult = SendResult;
@@ -23,6 +39,7 @@ export type PublishResult = SendResult;
 @Injectable()
 export class MelangePublisher {
   private readonly configuredDestinations: ReadonlyMap<Type<unknown>, MessageDestination>;
+  private readonly outbox?: OutboxStore;
 
   constructor(
     @Inject(MELANGE_MODULE_OPTIONS) options: MelangeModuleOptions,
@@ -33,6 +50,7 @@ export class MelangePublisher {
     this.configuredDestinations = new Map(
       (options.destinations ?? []).map((binding) => [binding.message, binding.destination]),
     );
+    if (options.outbox) this.outbox = new OutboxStore(options.outbox.schema ?? 'public');
   }
 
   /** To `destination`, or to the class's default destination when none is given. */
@@ -58,6 +76,10 @@ export class MelangePublisher {
     const envelope = this.envelope(message, type, options);
     const { groupId, deduplicationId, delaySeconds } = options;
     const sendOptions: SendOptions = { groupId, deduplicationId, delaySeconds };
+    if (options.transaction !== undefined) {
+      const kind = target.queue !== undefined ? 'queue' : 'topic';
+      return this.storeInOutbox(options.transaction, { backend: backendName, kind, destination: name, envelope, options: sendOptions });
+    }
     const event = { messageId: envelope.messageId, manifest: envelope.manifest, backend: backendName, destination: name };
     const startedAt = performance.now();
     try {
@@ -83,9 +105,42 @@ export class MelangePublisher {
     destination?: MessageDestination,
     options: Omit<PublishOptions, 'messageId' | 'deduplicationId'> = {},
   ): Promise<PublishResult[]> {
-    const results = await Promise.allSettled(messages.map((message) => this.publish(message, destination, options)));
+    const results = options.transaction === undefined
+      ? await Promise.allSettled(messages.map((message) => this.publish(message, destination, options)))
+      : await this.storeEachInTurn(messages, destination, options);
     if (results.some((result) => result.status === 'rejected')) throw new PublishBatchError(results);
     return results.map((result) => (result as PromiseFulfilledResult<PublishResult>).value);
+  }
+
+  /** One connection runs one statement at a time: rows of one transaction are written in turn, in order. */
+  private async storeEachInTurn(
+    messages: readonly object[],
+    destination: MessageDestination | undefined,
+    options: PublishOptions,
+  ): Promise<Array<PromiseSettledResult<PublishResult>>> {
+    const results: Array<PromiseSettledResult<PublishResult>> = [];
+    for (const message of messages) {
+      try {
+        results.push({ status: 'fulfilled', value: await this.publish(message, destination, options) });
+      } catch (reason) {
+        results.push({ status: 'rejected', reason });
+      }
+    }
+    return results;
+  }
+
+  /** The producer span covers the write, and its context travels in the stored attributes to the consumer. */
+  private async storeInOutbox(transaction: OutboxTransaction, entry: OutboxEntry): Promise<PublishResult> {
+    if (!this.outbox) {
+      throw new OutboxConfigurationError(
+        'publish() was given a transaction, but MelangeModule has no "outbox" option: add outbox: { database: pgOutboxDatabase(pool) } ' +
+          'and create its table with MelangeOutbox.migrate() or the SQL of MelangeOutbox.schemaSql().',
+      );
+    }
+    const store = this.outbox;
+    const span = { system: this.backends.systemOf(entry.backend), destination: entry.destination, messageId: entry.envelope.messageId };
+    await tracePublish(span, (traceAttributes) => store.store(transaction, { ...entry, envelope: withTraceAttributes(entry.envelope, traceAttributes) }));
+    return { messageId: entry.envelope.messageId };
   }
 
   private envelope(message: object, type: Type<unknown>, options: PublishOptions): Envelope {

@@ -1,4 +1,5 @@
 import type { ConfigService } from '@nestjs/config';
+import type { SampleDatabase } from './database/sample-database';
 import { SqsBackend, type InfrastructureOptions, type MelangeModuleOptions } from './melange';
 import { topicsInfrastructure } from './messages';
 import { notificationsInfrastructure } from './notifications/notifications.infrastructure';
@@ -6,10 +7,17 @@ import { ordersInfrastructure } from './orders/orders.infrastructure';
 import { paymentsInfrastructure } from './payments/payments.infrastructure';
 import { AWS_ENDPOINT, booleanSetting, numberSetting, SQS_ENDPOINT_SETTING } from './settings';
 
-/** MelangeModule's options, built from configuration once ConfigModule has loaded it. */
-export function melangeOptions(config: ConfigService): MelangeModuleOptions {
+/**
+ * MelangeModule's options, built from configuration once ConfigModule has loaded it. `database`
+ * is the orders' database, whose outbox OrderPlaced goes through; the payments function, which
+ * writes no orders, has none.
+ */
+export function melangeOptions(config: ConfigService, database?: SampleDatabase): MelangeModuleOptions {
   return {
     backends: { sqs: sqsBackend(config) },
+    // OrderPlaced is written to the outbox in the transaction that stores the order; the relay
+    // sends it once that commits. Its table is created by OrdersRepository at startup.
+    outbox: database && { database: database.outbox, schema: database.schema },
     // Each context declares the queues it consumes and their subscriptions; the topics belong to
     // the contract. Declared at startup, idempotently: a second start changes nothing.
     infrastructure: merge(topicsInfrastructure, ordersInfrastructure, paymentsInfrastructure, notificationsInfrastructure),

@@ -11,9 +11,13 @@ import type { ConfigService } from '@nestjs/config';
  *   PAYMENT_LIMIT             the fake gateway declines orders above it; default 1000 (EUR)
  *   MELANGE_SQS_WAIT_SECONDS  long-poll wait; default 1 with an endpoint URL, 20 on AWS
  *   MELANGE_AUTO_CREATE       "false" when queues and topics are provisioned elsewhere (Terraform...)
+ *   DATABASE_URL              unset: orders and the outbox live in PGlite, in this process, in memory
+ *                             a URL: that PostgreSQL server (postgres://user:password@host:5432/db)
+ *   DATABASE_SCHEMA           the PostgreSQL schema of the sample's tables; default public
  */
 
 export const SQS_ENDPOINT_SETTING = 'MELANGE_SQS_ENDPOINT';
+export const DATABASE_URL_SETTING = 'DATABASE_URL';
 
 /** The MELANGE_SQS_ENDPOINT value meaning "no endpoint override: real AWS". */
 export const AWS_ENDPOINT = 'aws';

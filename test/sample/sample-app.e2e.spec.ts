@@ -1,6 +1,9 @@
 import type { Notification } from '../../sample-app/src/notifications/outbox';
 import type { Order, OrderStatus } from '../../sample-app/src/orders/order';
 import { startSampleApp, type RunningSample } from '../../sample-app/src/sample-app';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { DATABASE_URL } from '../support/postgres';
 import { plainSqs, queueAttributes } from '../support/sqs';
 import { SQS_ENDPOINT_ENV } from '../support/sqs-env';
 
@@ -28,15 +31,25 @@ describe('the sample app, over HTTP and SQS/SNS', () => {
   let sample: RunningSample;
   /** What the dead-letter queues held before: a server given from outside may have kept queues from an earlier run. */
   let deadLetteredBefore: Record<string, number>;
+  const schema = `sample_${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     if (!process.env[SQS_ENDPOINT_ENV]) throw new Error(`${SQS_ENDPOINT_ENV} is not set: run through jest.config.js`);
     process.env.PAYMENT_LIMIT = '1000';
+    // The real server, in a schema of this spec's: PGlite, the sample's default, runs outside Jest
+    // only (npm run sample:demo covers it).
+    process.env.DATABASE_URL = DATABASE_URL;
+    process.env.DATABASE_SCHEMA = schema;
     sample = await startSampleApp({ port: 0, logger: ['error', 'warn'] });
     deadLetteredBefore = await deadLettered();
   });
 
-  afterAll(() => sample?.app.close());
+  afterAll(async () => {
+    await sample?.app.close();
+    const pool = new Pool({ connectionString: DATABASE_URL });
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
 
   async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const response = await fetch(`${sample.url}${path}`, {

@@ -55,6 +55,8 @@ const EVENT_NAMES: readonly MelangeEventName[] = [
   'decode-failed',
   'discarded',
   'duplicate',
+  'outbox-relayed',
+  'outbox-relay-failed',
 ];
 
 type SeenEvent = { [K in MelangeEventName]: { readonly name: K; readonly event: MelangeEventMap[K] } }[MelangeEventName];

@@ -20,13 +20,13 @@ export class OrdersController {
   }
 
   @Get()
-  list(): Order[] {
+  list(): Promise<Order[]> {
     return this.orders.list();
   }
 
   @Get(':id')
-  get(@Param('id') id: string): Order {
-    const order = this.orders.find(id);
+  async get(@Param('id') id: string): Promise<Order> {
+    const order = await this.orders.find(id);
     if (!order) throw new NotFoundException(`No order ${id}`);
     return order;
   }

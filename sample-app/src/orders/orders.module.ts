@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { OrdersController } from './orders.controller';
+import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 import { PaymentResultsConsumer } from './payment-results.consumer';
 
 @Module({
   controllers: [OrdersController],
-  providers: [OrdersService, PaymentResultsConsumer],
+  providers: [OrdersRepository, OrdersService, PaymentResultsConsumer],
 })
 export class OrdersModule {}

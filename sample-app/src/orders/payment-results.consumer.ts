@@ -14,17 +14,17 @@ export class PaymentResultsConsumer {
   constructor(private readonly orders: OrdersService) {}
 
   @OnMessage()
-  started(event: PaymentStarted): void {
-    this.orders.moveTo(event.orderId, 'PAYMENT_PROCESSING');
+  started(event: PaymentStarted): Promise<void> {
+    return this.orders.moveTo(event.orderId, 'PAYMENT_PROCESSING');
   }
 
   @OnMessage()
-  completed(event: PaymentCompleted): void {
-    this.orders.moveTo(event.orderId, 'PAID', { paymentId: event.paymentId });
+  completed(event: PaymentCompleted): Promise<void> {
+    return this.orders.moveTo(event.orderId, 'PAID', { paymentId: event.paymentId });
   }
 
   @OnMessage()
-  failed(event: PaymentFailed): void {
-    this.orders.moveTo(event.orderId, 'PAYMENT_FAILED', { failureReason: event.reason });
+  failed(event: PaymentFailed): Promise<void> {
+    return this.orders.moveTo(event.orderId, 'PAYMENT_FAILED', { failureReason: event.reason });
   }
 }

@@ -1,0 +1,19 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sqsEndpoint, uniqueName } from '../support/sqs';
+
+// PGlite runs in a child process: Jest's module sandbox refuses the dynamic imports it loads its
+// WebAssembly with. test/fixtures/outbox-on-pglite.ts does the work and reports what it saw.
+describe('the outbox on PGlite', () => {
+  it('sends what commits, in commit order, and nothing of what rolls back', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(__dirname, '../fixtures/outbox-on-pglite.ts')],
+      { env: { ...process.env, SQS_ENDPOINT: sqsEndpoint(), QUEUE: uniqueName('outbox-pglite') }, timeout: 60_000 },
+    );
+    const report = JSON.parse(stdout.trim().split('\n').pop()!);
+
+    expect(report).toEqual({ handled: ['o-1', 'o-3'], relayed: 2, pending: 0, rolledBack: true, rows: ['o-1'] });
+  }, 90_000);
+});
