@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { MelangeAdmin } from './admin/melange-admin';
 import { BackendRegistry } from './backends/backend-registry';
 import { ConsumerOrchestrator } from './consuming/consumer-orchestrator';
 import { ConsumerRegistry } from './consuming/consumer-registry';
+import { BatchInvoker } from './consuming/batch/batch-invoker';
 import { HandlerInvoker } from './consuming/handler-invoker';
 import { MessageDispatcher } from './consuming/message-dispatcher';
 import { MessageHandlerExplorer } from './consuming/message-handler.explorer';
@@ -11,6 +13,8 @@ import { MelangeEvents } from './observability/melange-events';
 import { MelangeHealth } from './observability/melange-health';
 import { ConfigurableMelangeModule, MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from './melange.options';
 import { MessageTypeRegistry } from './messages/message-type-registry';
+import { MelangeOutbox } from './outbox/melange-outbox';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { MelangePublisher } from './publishing/melange-publisher';
 import { SerializerRegistry } from './serialization/serializer-registry';
 
@@ -38,11 +42,15 @@ import { SerializerRegistry } from './serialization/serializer-registry';
     MelangePublisher,
     MelangeInfrastructure,
     HandlerInvoker,
+    BatchInvoker,
     MessageDispatcher,
     MessageHandlerExplorer,
     ConsumerRegistry,
     ConsumerOrchestrator,
+    MelangeAdmin,
+    OutboxRelay,
+    MelangeOutbox,
   ],
-  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents, MelangeHealth, ConsumerRegistry, MELANGE_MODULE_OPTIONS],
+  exports: [MelangePublisher, MelangeInfrastructure, MelangeEvents, MelangeHealth, ConsumerRegistry, MelangeOutbox, MelangeAdmin, MELANGE_MODULE_OPTIONS],
 })
 export class MelangeModule extends ConfigurableMelangeModule {}

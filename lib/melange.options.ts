@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import type { MessagingBackend, QueueSpec, SubscriptionSpec, TopicSpec } from './backends/messaging-backend';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { MessageDestination } from './messages/message.decorator';
+import type { OutboxOptions } from './outbox/outbox.options';
 import type { SerializationOptions } from './serialization/serializer-registry';
 
 /** Infrastructure to declare on a backend at startup; `backend` defaults to the default backend. */
@@ -59,6 +60,8 @@ export interface ConsumerDefaults {
   readonly unroutable?: 'dead-letter' | 'discard';
   /** Run each message's handler once even when the broker delivers it twice. Default: off. */
   readonly idempotency?: IdempotencyOptions;
+  /** Default of every handler's `inbox` option (exactly-once effects in the outbox's database). Default false. */
+  readonly inbox?: boolean;
 }
 
 export interface DestinationBinding {
@@ -85,6 +88,8 @@ export interface MelangeModuleOptions {
   /** Start consumers at application bootstrap. Default true; false for publish-only processes. */
   readonly startConsumers?: boolean;
   readonly consumers?: ConsumerDefaults;
+  /** A transactional outbox on PostgreSQL, for `publish(message, { transaction })`. Default: none. */
+  readonly outbox?: OutboxOptions;
 }
 
 export const {

@@ -44,3 +44,16 @@ export class InfrastructureDeclarationError extends MelangeError {
     this.cause = cause;
   }
 }
+
+/** The broker refused a request for lack of permission; `fallback` says what happens instead. */
+export class MissingPermissionError extends MelangeError {
+  constructor(
+    readonly action: string,
+    resource: string,
+    fallback: string,
+    cause: unknown,
+  ) {
+    super(`${action} on ${resource} was denied (${describeThrown(cause, { withName: true })}): ${fallback}. Grant ${action} to the function's role.`);
+    this.cause = cause;
+  }
+}

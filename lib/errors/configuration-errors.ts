@@ -41,6 +41,38 @@ export class InvalidConcurrencyError extends MelangeConfigurationError {
   }
 }
 
+/** `@OnMessageBatch` options out of range. */
+export class InvalidBatchOptionsError extends MelangeConfigurationError {
+  constructor(handler: string, option: 'maxSize' | 'maxWaitMs', value: unknown, expected: string) {
+    super(`${handler} is marked @OnMessageBatch with ${option} ${describeOption(value)}; give ${expected}.`);
+  }
+}
+
+/** A batch can only fill with messages its consumer holds at once. */
+export class BatchExceedsConcurrencyError extends MelangeConfigurationError {
+  constructor(queue: string, handler: string, maxSize: number, concurrency: number) {
+    super(
+      `${handler} gathers batches of up to ${maxSize} messages, but queue "${queue}" is consumed with concurrency ${concurrency}: ` +
+        `the consumer never holds ${maxSize} messages at once, so every batch would wait out maxWaitMs. Raise the queue's ` +
+        `concurrency to at least ${maxSize} (@MessageConsumer({ queue, concurrency }) or consumers.concurrency), or lower maxSize.`,
+    );
+  }
+}
+
+/** A method marked both `@OnMessage` and `@OnMessageBatch`, or `@OnMessageBatch` twice. */
+export class ConflictingBatchHandlerError extends MelangeConfigurationError {
+  constructor(handler: string) {
+    super(
+      `${handler} is marked @OnMessageBatch and also @OnMessage, @OnAnyMessage or @OnMessageBatch again: a batch handler takes ` +
+        `an array of messages, a per-message handler one message. Keep one decorator, or use two methods.`,
+    );
+  }
+}
+
+function describeOption(value: unknown): string {
+  return typeof value === 'string' ? `"${value}" (a string)` : typeof value === 'number' ? String(value) : `of type ${typeof value}`;
+}
+
 export class UnknownMessageTypeError extends MelangeConfigurationError {
   constructor(type: Type<unknown>, methodName: string) {
     super(
@@ -91,3 +123,43 @@ export class NoSerializerError extends MelangeConfigurationError {
     );
   }
 }
+
+/** The outbox is used without being configured, or its options are wrong. */
+export class OutboxConfigurationError extends MelangeConfigurationError {}
+
+/** An option of `createLambdaHandler` (nestjs-melange/lambda) is wrong, or the module cannot serve as a Lambda handler. */
+export class LambdaConfigurationError extends MelangeConfigurationError {}
+
+/** The function received an event that is neither an SQS nor an SNS event: its trigger is wired wrongly. */
+export class UnsupportedLambdaEventError extends MelangeConfigurationError {
+  constructor(found: string) {
+    super(
+      `A handler made by createLambdaHandler received ${found}; it handles SQS events (an event source mapping) and SNS ` +
+        `events (a subscription). Point this function's trigger at a queue or topic, or use another handler for this source.`,
+    );
+  }
+}
+
+/** Records came from a queue, or a topic, that no `@MessageConsumer` of the application handles. */
+export class UnhandledLambdaSourceError extends MelangeConfigurationError {
+  constructor(source: string, records: number, handled: readonly string[], hint: string) {
+    super(
+      `${records} record(s) from ${source} reached this function, but no @MessageConsumer of the application handles it ` +
+        `(queues handled: ${handled.map((queue) => `"${queue}"`).join(', ') || 'none'}). ${hint}`,
+    );
+  }
+}
+
+/** The dashboard would be mounted without anything deciding who may see it. */
+export class DashboardAccessError extends MelangeConfigurationError {
+  constructor() {
+    super(
+      'MelangeDashboardModule.forRoot needs a "guard" (a CanActivate class or instance that decides who may see and operate ' +
+        'the queues) or "public: true" to mount it unguarded on purpose. The dashboard can move and peek dead-lettered ' +
+        'messages and pause consumers, so it never mounts open by default.',
+    );
+  }
+}
+
+/** The payloadOffloading option of SqsBackend is wrong, or @aws-sdk/client-s3 is not installed. */
+export class PayloadOffloadingConfigurationError extends MelangeConfigurationError {}

@@ -18,6 +18,26 @@ export class HandlerTimeoutError extends MelangeError {
   }
 }
 
+/** Stands for a message a batch handler reported as failed without giving an error of its own. */
+export class BatchItemFailedError extends MelangeError {
+  constructor() {
+    super('the batch handler reported this message as failed');
+  }
+}
+
+/**
+ * A batch handler returned something that is not a `BatchResult`, or one naming a message that was
+ * not in its batch: every message of the batch is retried, since none can be known to be handled.
+ */
+export class InvalidBatchResultError extends MelangeError {
+  constructor(problem: string) {
+    super(
+      `the batch handler's result ${problem}; return nothing (all handled) or { failures: [{ messageId }] or [{ index }] } ` +
+        `naming messages of the batch it was given. Every message of this batch is retried.`,
+    );
+  }
+}
+
 export class UnknownConsumerError extends MelangeError {
   constructor(queue: string, backend: string | undefined, known: readonly string[]) {
     super(
@@ -86,4 +106,14 @@ function shapeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array (${value.length} item(s))`;
   return `a ${typeof value}`;
+}
+
+/** Thrown by a Lambda handler for an SNS record that was not handled, so that Lambda's own retries apply. */
+export class LambdaSnsRecordFailedError extends MelangeError {
+  constructor(messageId: string, topic: string) {
+    super(
+      `SNS message ${logSafe(messageId)} from topic "${logSafe(topic)}" was not handled (the log line before this one says why); ` +
+        `the invocation fails so that Lambda retries it (twice by default), then sends it to the function's on-failure destination or dead-letter queue if it has one.`,
+    );
+  }
 }

@@ -4,3 +4,4 @@ export * from './configuration-errors';
 export * from './publishing-errors';
 export * from './consuming-errors';
 export * from './broker-errors';
+export * from './admin-errors';

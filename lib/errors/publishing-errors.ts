@@ -71,3 +71,25 @@ export class SendFailedError extends MelangeError {
     super(`Sending message ${logSafe(messageId)} to "${logSafe(destination)}" failed (${logSafe(code)}): ${logSafe(detail, 1000)}`);
   }
 }
+
+/**
+ * A message is over the size its destination accepts and was not sent; no request was made.
+ * `size` and `limit` are in bytes, body plus attributes, as SQS and SNS count them.
+ */
+export class MessageTooLargeError extends MessageRejectedError {
+  constructor(
+    destination: string,
+    messageId: string,
+    readonly size: number,
+    readonly limit: number,
+    kind: 'queue' | 'topic',
+    offloading: boolean,
+  ) {
+    const where = kind === 'queue' ? 'an SQS queue' : 'an SNS topic';
+    const advice = offloading
+      ? 'even with its payload in S3 it does not fit: its attributes alone are too large'
+      : 'offload large payloads to S3 with the SqsBackend option payloadOffloading: { bucket } ' +
+        `(README, "Large messages"), or raise maxMessageBytes.${kind} if the ${kind}'s MaximumMessageSize allows more`;
+    super(destination, messageId, `it is ${size} bytes (body plus attributes), over the limit of ${limit} bytes for ${where}; ${advice}`);
+  }
+}

@@ -1,9 +1,11 @@
-import { startLocalSqsServer } from '../../lib/backends/sqs/local-server';
+import { startLocalSqsServer } from './local-sqs-server';
+import { ensureTestDatabase } from './local-postgres';
 import { ensureLocalRedis, REDIS_URL_ENV } from './local-redis';
 import { LOCAL_SERVERS_GLOBAL, SQS_ENDPOINT_ENV } from './sqs-env';
 
 /**
- * The servers the specs talk to, once for the whole run: a local SQS/SNS server and Redis. Jest
+ * The servers the specs talk to, once for the whole run: a local SQS/SNS server, Redis, and a
+ * check that PostgreSQL answers. Jest
  * starts its workers after global setup, so the environment variables reach every spec; specs
  * keep apart by giving their queues and keys unique names. A variable set from outside (LocalStack,
  * ElasticMQ, another Redis) is used as is.
@@ -13,6 +15,8 @@ export default async function globalSetup(): Promise<void> {
   if (!process.env[SQS_ENDPOINT_ENV]) {
     const server = await startLocalSqsServer();
     process.env[SQS_ENDPOINT_ENV] = server.endpoint;
+    // One line in the run's log, so a result can be read against the server that produced it.
+    console.log(`\nlocal SQS/SNS server: fauxqs ${server.fauxqsVersion} on Node ${process.version}, ${server.endpoint}`);
     stops.push(() => server.stop());
   }
   if (!process.env[REDIS_URL_ENV]) {
@@ -20,6 +24,7 @@ export default async function globalSetup(): Promise<void> {
     process.env[REDIS_URL_ENV] = redis.url;
     stops.push(() => redis.stop());
   }
+  await ensureTestDatabase();
   // Global setup and teardown run in the same process and share globalThis; Jest offers no other channel.
   (globalThis as Record<string, unknown>)[LOCAL_SERVERS_GLOBAL] = stops;
 }

@@ -9,6 +9,11 @@ import * as testing from '../../lib/testing';
  */
 const ROOT_VALUES = [
   'AcknowledgeFailedError',
+  'AdminNotSupportedError',
+  'InvalidRedriveError',
+  'MelangeAdmin',
+  'PurgeNotConfirmedError',
+  'UnknownQueueError',
   'AmbiguousConsumerError',
   'ConsumerRegistry',
   'DestinationNotFoundError',
@@ -27,17 +32,20 @@ const ROOT_VALUES = [
   'MelangeHealth',
   'MelangeInfrastructure',
   'MelangeModule',
+  'MelangeOutbox',
   'MelangePublisher',
   'Message',
   'MessageAttributes',
   'MessageConsumer',
   'MessageContext',
   'MessageRejectedError',
+  'MessageTooLargeError',
   'NoDestinationError',
   'NonRetryableError',
   'NotAMessageClassError',
   'OnAnyMessage',
   'OnMessage',
+  'OnMessageBatch',
   'Payload',
   'PublishBatchError',
   'RedisIdempotencyStore',
@@ -46,6 +54,8 @@ const ROOT_VALUES = [
   'SqsBackend',
   'UnknownConsumerError',
   'manifestOf',
+  'pgOutboxDatabase',
+  'pgliteOutboxDatabase',
 ];
 
 describe('the public surface', () => {

@@ -1,9 +1,13 @@
 import type { ServerScope, Sizes } from '../context';
 import type { Scenario } from '../runner';
+import { batchScenario } from './batch';
 import { consumeScenario } from './consume';
 import { dispatchScenario } from './dispatch';
+import { largeMessageScenarios } from './large-messages';
+import { lambdaScenario } from './lambda';
 import { latencyScenario } from './latency';
 import { memoryScenario } from './memory';
+import { outboxScenario } from './outbox';
 import { publishScenarios } from './publish';
 import { unevenScenario } from './uneven';
 
@@ -12,9 +16,13 @@ export function allScenarios(server: ServerScope, sizes: Sizes): Scenario[] {
   return [
     consumeScenario(server, sizes),
     unevenScenario(server, sizes),
+    batchScenario(server, sizes),
     ...publishScenarios(server, sizes),
     latencyScenario(server, sizes),
     dispatchScenario(sizes),
+    lambdaScenario(sizes),
     memoryScenario(server, sizes),
+    outboxScenario(server, sizes),
+    ...largeMessageScenarios(server, sizes),
   ];
 }

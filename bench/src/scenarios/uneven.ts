@@ -16,6 +16,13 @@ import {
 /** How long a slow handler waits (an awaited timer, not CPU). */
 export const SLOW_MS = 2_000;
 
+/**
+ * Slots enough for the slow handlers by Little's law: at the all-fast rate, 1 % of messages each
+ * holding a slot for 2 s keep about rate × 0.02 slots busy; this leaves room for twice the rate
+ * the fastest contender reaches here.
+ */
+const SIZED_FOR_SLOW_CONCURRENCY = 400;
+
 /** 1 % of the backlog, spread evenly: order ids are `order-<index, 10 digits>`, and the slow ones end in 99. */
 function isSlow(order: OrderPlaced): boolean {
   return order.orderId.endsWith('99');
@@ -69,7 +76,7 @@ export function unevenScenario(server: ServerScope, sizes: Sizes): Scenario {
       'scenario 1. "1 % slow / all fast" is the ratio of the two rates in the same round (median and min–max over rounds); ' +
       'messages per receive are those of the run with slow handlers. Once slow handlers fill its slots, a consumer that holds at ' +
       `most N messages at once starts at most about N / (1 % × ${SLOW_MS / 1000} s) = 50 × N messages per second (Little's law): ` +
-      '1,600 msg/s at concurrency 32, 5,000 at 100. The raw pipeline and the peers free a batch of 10 only when its slowest ' +
+      '1,600 msg/s at concurrency 32, 5,000 at 100, 20,000 at 400. The raw pipeline and the peers free a batch of 10 only when its slowest ' +
       'handler ends: one batch in 10 holds its poller 2 s, so 16 pollers handle about 16 × 100 messages per 2 s = 800 msg/s.',
     rounds: sizes.unevenRounds,
     setUp: () => server.start(),
@@ -86,6 +93,7 @@ export function unevenScenario(server: ServerScope, sizes: Sizes): Scenario {
       ssutContender(server, sizes, { instances: SSUT_TUNED_INSTANCES }),
       melangeContender(server, sizes, undefined),
       melangeContender(server, sizes, MELANGE_TUNED_CONCURRENCY),
+      melangeContender(server, sizes, SIZED_FOR_SLOW_CONCURRENCY, 'nestjs-melange, sized for slow handlers'),
     ].map((contender) => unevenContender(server, sizes, contender)),
   };
 }

@@ -2,6 +2,17 @@
 // resolve from the entry points an application uses, and the internal ones do not.
 import {
   AcknowledgeFailedError,
+  AdminNotSupportedError,
+  InvalidRedriveError,
+  MelangeAdmin,
+  MelangeOutbox,
+  PurgeNotConfirmedError,
+  UnknownQueueError,
+  type BackendAdmin,
+  type DeadLetterMessage,
+  type QueueOverview,
+  type RedriveOptions,
+  type RedriveResult,
   AmbiguousConsumerError,
   ConsumerRegistry,
   DestinationNotFoundError,
@@ -26,11 +37,13 @@ import {
   MessageConsumer,
   MessageContext,
   MessageRejectedError,
+  MessageTooLargeError,
   NoDestinationError,
   NonRetryableError,
   NotAMessageClassError,
   OnAnyMessage,
   OnMessage,
+  OnMessageBatch,
   Payload,
   PublishBatchError,
   RedisIdempotencyStore,
@@ -39,7 +52,18 @@ import {
   SqsBackend,
   UnknownConsumerError,
   manifestOf,
+  pgOutboxDatabase,
+  pgliteOutboxDatabase,
   type BackendHealth,
+  type OutboxDatabase,
+  type OutboxOptions,
+  type OutboxRelayOptions,
+  type OutboxTransaction,
+  type PayloadOffloadingOptions,
+  type SqsMessageLimits,
+  type BatchFailure,
+  type BatchHandlerOptions,
+  type BatchResult,
   type ConsumeOptions,
   type ConsumerDefaults,
   type ConsumerHandle,
@@ -81,7 +105,9 @@ import {
   type SubscriptionSpec,
   type TopicSpec,
 } from 'nestjs-melange';
+import { createLambdaHandler, type LambdaHandlerOptions, type MelangeLambdaHandler } from 'nestjs-melange/lambda';
 import { MelangeTestingModule, MessageSpy, startLocalSqsServer, type LocalSqsServer } from 'nestjs-melange/testing';
+import { DashboardAccessError, MelangeDashboardModule, type MelangeDashboardOptions } from 'nestjs-melange/dashboard';
 // @ts-expect-error the local server is a development helper, in nestjs-melange/testing
 import { startLocalSqsServer as notInRoot } from 'nestjs-melange';
 // @ts-expect-error the serializer registry is internal
@@ -94,21 +120,28 @@ import { MANIFEST_ATTRIBUTE } from 'nestjs-melange';
 import { DuplicateHandlerError } from 'nestjs-melange';
 
 export const values: readonly unknown[] = [
+  AdminNotSupportedError, InvalidRedriveError, MelangeAdmin, PurgeNotConfirmedError, UnknownQueueError,
+  MelangeOutbox, pgOutboxDatabase, pgliteOutboxDatabase, createLambdaHandler,
+  DashboardAccessError, MelangeDashboardModule,
   AcknowledgeFailedError, AmbiguousConsumerError, ConsumerRegistry, DestinationNotFoundError, HandlerTimeoutError,
   IdempotencyStoreTimeoutError, InMemoryBackend, InMemoryIdempotencyStore, InfrastructureDeclarationError,
   InfrastructureError, InvalidDestinationError, JsonSerializer, MELANGE_CONTEXT_TYPE, MelangeConfigurationError,
   MelangeError, MelangeEvents, MelangeHealth, MelangeInfrastructure, MelangeModule, MelangePublisher, Message,
-  MessageAttributes, MessageConsumer, MessageContext, MessageRejectedError, NoDestinationError, NonRetryableError,
-  NotAMessageClassError, OnAnyMessage, OnMessage, Payload, PublishBatchError, RedisIdempotencyStore, SendFailedError,
+  MessageAttributes, MessageConsumer, MessageContext, MessageRejectedError, MessageTooLargeError, NoDestinationError, NonRetryableError,
+  NotAMessageClassError, OnAnyMessage, OnMessage, OnMessageBatch, Payload, PublishBatchError, RedisIdempotencyStore, SendFailedError,
   SerializationError, SqsBackend, UnknownConsumerError, manifestOf, MelangeTestingModule, MessageSpy,
   startLocalSqsServer, notInRoot, SerializerRegistry, MELANGE_MODULE_OPTIONS,
   MANIFEST_ATTRIBUTE, DuplicateHandlerError,
 ];
 
 export type Types = [
-  BackendHealth, ConsumeOptions, ConsumerDefaults, ConsumerHandle, ConsumerHealth, ConsumerInfo, ConsumerStatus,
+  BackendAdmin, DeadLetterMessage, QueueOverview, RedriveOptions, RedriveResult,
+  MelangeDashboardOptions,
+  OutboxDatabase, OutboxOptions, OutboxRelayOptions, OutboxTransaction, PayloadOffloadingOptions, SqsMessageLimits,
+  LambdaHandlerOptions, MelangeLambdaHandler,
+  BackendHealth, BatchFailure, BatchHandlerOptions, BatchResult, ConsumeOptions, ConsumerDefaults, ConsumerHandle, ConsumerHealth, ConsumerInfo, ConsumerStatus,
   Delivery, DeliveryHandler, DestinationBinding, Envelope, HandlerOptions, HealthOptions, IdempotencyOptions,
-  IdempotencyStore, InfrastructureOptions, MelangeEventListener, MelangeEventMap, MelangeEventName,
+  IdempotencyStore, InfrastructureOptions, MelangeEventListener<MelangeEventName>, MelangeEventMap, MelangeEventName,
   MelangeHealthReport, MelangeModuleAsyncOptions, MelangeModuleOptions, MelangeOptionsFactory,
   MessageConsumerOptions, MessageDestination, MessageOptions, MessagingBackend, PublishOptions, PublishResult,
   QueueSpec, RedisCommands, RetryOptions, SendOptions, SendResult, SerializationOptions, Serializer,
