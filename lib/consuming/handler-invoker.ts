@@ -17,7 +17,7 @@ type Method = (...args: unknown[]) => unknown;
  * pipes and the handler's exception filters, in an ExecutionContext of type `'melange'`. Providers whose
  * dependency tree is not static get a fresh instance per message, with the `MessageContext` as
  * their `REQUEST`. A handler that no guard, interceptor, pipe or parameter decorator applies to is
- * called directly: Nest's layers would only add promises (≈ 15 µs per message, measured).
+ * called directly: Nest's layers would only add promises and allocations to every message.
  */
 @Injectable()
 export class HandlerInvoker {

@@ -1,7 +1,7 @@
 /*
  * What class-transformer does to a class that carries none of its decorators, done with plain JSON.
- * class-transformer walks every value through its metadata look-ups, which costs more than the
- * JSON itself (≈ 9 µs of a 200-byte message's ≈ 2 µs); for such classes its result is a copy of
+ * class-transformer walks every value through its metadata look-ups, which costs several times
+ * what parsing the JSON does (bench/RESULTS.md); for such classes its result is a copy of
  * the own enumerable properties, with a few quirks. These functions reproduce that result for the
  * common case and answer `undefined` for anything where the quirks would make a difference, so the
  * caller can fall back to class-transformer itself: the output is the same either way.

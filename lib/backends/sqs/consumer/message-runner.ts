@@ -109,7 +109,7 @@ export class MessageRunner {
   /**
    * Deletes an acknowledged message. Its slot goes to the next message as soon as the delete is
    * on its way rather than when the broker confirms it: otherwise every slot spends a round trip
-   * idle per message (15 % of the throughput here, more where round trips are longer). At most
+   * idle per message, a cost that grows with the round trip to the broker. At most
    * `concurrency` messages wait so, which bounds what a stalled broker can leave unconfirmed.
    * FIFO messages have no `freeSlot`: their group's line holds the slot until the confirmation.
    */
