@@ -71,6 +71,7 @@ export type { OutboxOptions, OutboxRelayOptions } from './outbox/outbox.options'
 export type { OutboxDatabase, OutboxRow, OutboxTransaction } from './outbox/outbox-database';
 export { pgOutboxDatabase, type PgListeningClient, type PgPoolLike } from './outbox/pg-outbox-database';
 export { pgliteOutboxDatabase, type PGliteLike } from './outbox/pglite-outbox-database';
+export { typeormOutboxDatabase, type TypeOrmDataSourceLike } from './outbox/typeorm-outbox-database';
 
 export { InMemoryIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store';
 export { RedisIdempotencyStore, type RedisCommands } from './idempotency/redis-idempotency-store';

@@ -56,6 +56,7 @@ const ROOT_VALUES = [
   'manifestOf',
   'pgOutboxDatabase',
   'pgliteOutboxDatabase',
+  'typeormOutboxDatabase',
 ];
 
 describe('the public surface', () => {

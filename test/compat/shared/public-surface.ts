@@ -54,6 +54,7 @@ import {
   manifestOf,
   pgOutboxDatabase,
   pgliteOutboxDatabase,
+  typeormOutboxDatabase,
   type BackendHealth,
   type OutboxDatabase,
   type OutboxOptions,
@@ -121,7 +122,7 @@ import { DuplicateHandlerError } from 'nestjs-melange';
 
 export const values: readonly unknown[] = [
   AdminNotSupportedError, InvalidRedriveError, MelangeAdmin, PurgeNotConfirmedError, UnknownQueueError,
-  MelangeOutbox, pgOutboxDatabase, pgliteOutboxDatabase, createLambdaHandler,
+  MelangeOutbox, pgOutboxDatabase, pgliteOutboxDatabase, typeormOutboxDatabase, createLambdaHandler,
   DashboardAccessError, MelangeDashboardModule,
   AcknowledgeFailedError, AmbiguousConsumerError, ConsumerRegistry, DestinationNotFoundError, HandlerTimeoutError,
   IdempotencyStoreTimeoutError, InMemoryBackend, InMemoryIdempotencyStore, InfrastructureDeclarationError,
