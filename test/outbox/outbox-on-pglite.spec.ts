@@ -6,7 +6,7 @@ import { sqsEndpoint, uniqueName } from '../support/sqs';
 // PGlite runs in a child process: Jest's module sandbox refuses the dynamic imports it loads its
 // WebAssembly with. test/fixtures/outbox-on-pglite.ts does the work and reports what it saw.
 describe('the outbox on PGlite', () => {
-  it('sends what commits, in commit order, and nothing of what rolls back', async () => {
+  it('sends what commits, keeps FIFO groups in commit order, sends nothing of what rolls back, and runs inbox handlers once', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', join(__dirname, '../fixtures/outbox-on-pglite.ts')],
@@ -14,6 +14,15 @@ describe('the outbox on PGlite', () => {
     );
     const report = JSON.parse(stdout.trim().split('\n').pop()!);
 
-    expect(report).toEqual({ handled: ['o-1', 'o-3'], relayed: 2, pending: 0, rolledBack: true, rows: ['o-1'] });
+    const steps = Array.from({ length: 10 }, (_, step) => step);
+    expect(report).toEqual({
+      handled: ['o-1', 'o-3'],
+      relayed: 22,
+      pending: 0,
+      rolledBack: true,
+      rows: ['o-1'],
+      inbox: { runs: ['o-1'], duplicates: 1, payments: ['o-1'] },
+      groups: { a: steps, b: steps },
+    });
   }, 90_000);
 });
