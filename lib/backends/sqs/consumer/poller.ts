@@ -66,6 +66,8 @@ export class Poller {
       } catch (error) {
         host.slots.release(slots);
         if (!host.isRunning()) return;
+        // pause() aborted this receive: no failure, the loop waits for resume().
+        if (host.isPaused()) continue;
         host.health.failed(error);
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, MAX_POLL_BACKOFF_MS);
@@ -75,6 +77,11 @@ export class Poller {
       if (!host.isRunning()) {
         await host.giveBack(info, messages);
         return;
+      }
+      // Paused while this receive was on its way: nothing starts after pause(), so they go back at once.
+      if (host.isPaused()) {
+        await host.giveBack(info, messages);
+        continue;
       }
       host.accept(info, messages);
       if (messages.length === 0 && host.settings.waitTimeSeconds === 0) await this.pause(EMPTY_SHORT_POLL_PAUSE_MS);

@@ -42,6 +42,9 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
   private readonly runner: MessageRunner;
   private readonly stopController = abortControllerForManyPollers();
   private readonly receiveController = abortControllerForManyPollers();
+  /** Aborted by pause(), renewed by resume(): a paused consumer has no receive in progress. */
+  private pauseController = abortControllerForManyPollers();
+  private receiveSignalNow = AbortSignal.any([this.receiveController.signal, this.pauseController.signal]);
   private readonly fifo = new FifoLines<Received>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly pollers: Promise<void>[] = [];
@@ -76,13 +79,13 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
     return this.stopController.signal;
   }
   get receiveSignal(): AbortSignal {
-    return this.receiveController.signal;
+    return this.receiveSignalNow;
   }
 
   start(): void {
     this.keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
     // As many pollers as full receives fit in the slots: one more would split the free slots with
-    // the others and make every receive partial (8.4 messages instead of 10 at concurrency 32).
+    // the others and make every receive partial.
     const pollers = Math.max(1, Math.floor(this.deps.concurrency / SQS_MAX_BATCH_ENTRIES));
     for (let index = 0; index < pollers; index++) this.pollers.push(new Poller(this).run());
   }
@@ -104,12 +107,16 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
     if (this.state !== 'running') return;
     this.state = 'paused';
     this.paused = new Promise<void>((resolve) => (this.unpause = resolve));
+    // As on stop: what an aborted long poll may have been handed comes back after its visibility timeout.
+    if (this.deps.settings.abortPollsOnStop) this.pauseController.abort();
     this.slots.wakeAll();
   }
 
   resume(): void {
     if (this.state !== 'paused') return;
     this.state = 'running';
+    this.pauseController = abortControllerForManyPollers();
+    this.receiveSignalNow = AbortSignal.any([this.receiveController.signal, this.pauseController.signal]);
     this.openGate();
   }
 
