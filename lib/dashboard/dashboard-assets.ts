@@ -21,10 +21,13 @@ export const SCRIPT = `(() => {
     if (!response.ok) throw new Error(response.status + ' ' + response.statusText);
     document.getElementById(target).innerHTML = await response.text();
   }
-  async function refresh() {
+  // The timer refreshes the counts only: browsing dead letters peeks at them (a receive, which
+  // hides them for a moment and adds to their receive count), so that happens only when asked
+  // for, never behind a redrive's back.
+  async function refresh(withDeadLetters) {
     try {
       await fragment('/fragments/queues', 'queues-panel');
-      if (browsing) await fragment('/fragments/dead-letters/' + path(browsing.backend, browsing.queue), 'dead-letters-panel');
+      if (browsing && withDeadLetters) await fragment('/fragments/dead-letters/' + path(browsing.backend, browsing.queue), 'dead-letters-panel');
       document.body.dataset.refreshedAt = String(Date.now());
     } catch (error) { say('Refresh failed: ' + error.message, true); }
   }
@@ -54,10 +57,10 @@ export const SCRIPT = `(() => {
         const result = await post('/api/dead-letters/' + path(backend, queue) + '/redrive', action === 'redrive-one' ? { messageId } : {});
         say('Moved ' + result.moved + ' message(s) back from ' + queue + '; ' + result.skipped + ' left there, ' + result.failed + ' failed.', result.failed > 0);
       }
-      await refresh();
+      await refresh(true);
     } catch (error) { say(action + ' failed: ' + error.message, true); }
   });
-  setInterval(refresh, refreshMs);
+  setInterval(() => refresh(false), refreshMs);
 })();`;
 
 export const STYLE = `

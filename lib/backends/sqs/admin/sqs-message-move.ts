@@ -30,6 +30,11 @@ export class SqsMessageMove {
   private readonly progress = { moved: 0, skipped: 0, failed: 0 };
   /** Messages left on the source, hidden until the move ends so the next receives find others. */
   private readonly held = new Map<string, string>();
+  /**
+   * Envelope ids this move has sent: a message that comes back to the source during the move (its
+   * handler dead-letters it again at once) stays there, so one move cannot ping-pong it forever.
+   */
+  private readonly sentIds = new Set<string>();
   private readonly startedAt = Date.now();
 
   constructor(
@@ -84,7 +89,8 @@ export class SqsMessageMove {
   private async handle(batch: readonly Received[]): Promise<void> {
     const byDestination = new Map<string, Received[]>();
     for (const message of batch) {
-      const destination = this.options.filter?.(message.stored) === false ? undefined : this.options.destinationOf(message.stored);
+      const again = this.sentIds.has(message.stored.envelope.messageId);
+      const destination = again || this.options.filter?.(message.stored) === false ? undefined : this.options.destinationOf(message.stored);
       if (destination === undefined) {
         this.hold(message.raw);
         continue;
@@ -126,6 +132,7 @@ export class SqsMessageMove {
     );
     const sent = new Set((response.Successful ?? []).map((entry) => entry.Id));
     const toDelete = messages.filter((_, index) => sent.has(String(index)));
+    for (const { stored } of toDelete) this.sentIds.add(stored.envelope.messageId);
     this.progress.failed += messages.length - toDelete.length;
     if (toDelete.length === 0) return;
     const deleted = await this.sqs.send(
