@@ -149,7 +149,8 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
       if (error instanceof UnroutableMessageError && this.discardUnroutable) return this.discard(attempt, reason);
       return this.giveUp(attempt, reason, this.moduleRetry);
     }
-    const key = idempotencyKey({ queue: delivery.queue, manifest: delivery.envelope.manifest, messageId: delivery.envelope.messageId });
+    // The key is built only where something reads it: most apps have neither an inbox nor idempotency.
+    const key = route.handler.inbox || this.idempotency ? keyOf(delivery) : '';
     if (route.handler.inbox) return this.handleInInbox(attempt, route, message, key);
     if (this.idempotency && !(await this.claim(attempt, key))) return;
     const { outcome, finished } = this.invoke(table, route, message, delivery);
@@ -159,7 +160,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
       // Handlers throw anything (null, strings, revoked Proxies): from here on it is an Error.
       const error = toError(thrown);
       if (!(error instanceof HandlerTimeoutError)) {
-        await this.remember(delivery, key, 'abandon');
+        if (this.idempotency) await this.remember(delivery, key, 'abandon');
         return this.handlerFailed(attempt, route, error);
       }
       await this.handlerFailed(attempt, route, error);
@@ -168,9 +169,18 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
       const succeeded = await finished();
       return this.remember(delivery, key, succeeded ? 'complete' : 'abandon');
     }
-    await this.remember(delivery, key, 'complete');
-    await this.settle(delivery, () => delivery.ack());
-    this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
+    if (this.idempotency) await this.remember(delivery, key, 'complete');
+    await this.acknowledge(delivery);
+    if (this.events.has('handled')) this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
+  }
+
+  /** `settle(delivery, () => delivery.ack())` without a closure and a promise layer per message. */
+  private async acknowledge(delivery: Delivery): Promise<void> {
+    try {
+      await delivery.ack();
+    } catch (error) {
+      this.notSettled(delivery, error);
+    }
   }
 
   /**
@@ -308,9 +318,13 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     try {
       await action();
     } catch (error) {
-      // Not lost: the broker delivers it again when its visibility timeout ends.
-      this.logger.warn(`${where(delivery)} could not be acknowledged to the broker; it will be delivered again: ${describe(error)}`);
+      this.notSettled(delivery, error);
     }
+  }
+
+  private notSettled(delivery: Delivery, error: unknown): void {
+    // Not lost: the broker delivers it again when its visibility timeout ends.
+    this.logger.warn(`${where(delivery)} could not be acknowledged to the broker; it will be delivered again: ${describe(error)}`);
   }
 
 }
@@ -341,6 +355,11 @@ function contextOf(delivery: Delivery): MessageContext {
     groupId: delivery.groupId,
     envelope,
   };
+}
+
+function keyOf(delivery: Delivery): string {
+  const { envelope } = delivery;
+  return idempotencyKey({ queue: delivery.queue, manifest: envelope.manifest, messageId: envelope.messageId });
 }
 
 function where(delivery: Delivery): string {

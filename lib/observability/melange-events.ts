@@ -59,6 +59,12 @@ export class MelangeEvents {
     return () => set.delete(listener as MelangeEventListener<never>);
   }
 
+  /** True when `event` has a listener: callers on the message path skip building a payload nobody reads. */
+  has(event: MelangeEventName): boolean {
+    const set = this.listeners.get(event);
+    return set !== undefined && set.size > 0;
+  }
+
   emit<K extends MelangeEventName>(event: K, payload: MelangeEventMap[K]): void {
     const set = this.listeners.get(event);
     if (!set) return;

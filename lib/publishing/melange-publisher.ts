@@ -62,9 +62,9 @@ export class MelangePublisher {
     destinationOrOptions?: MessageDestination | PublishOptions,
     maybeOptions: PublishOptions = {},
   ): Promise<PublishResult> {
-    const [destination, options] = isDestination(destinationOrOptions)
-      ? [destinationOrOptions, maybeOptions]
-      : [undefined, destinationOrOptions ?? maybeOptions];
+    const named = isDestination(destinationOrOptions);
+    const destination = named ? destinationOrOptions : undefined;
+    const options = named ? maybeOptions : (destinationOrOptions ?? maybeOptions);
     const type = messageClassOf(message);
     const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
     if (!target) throw new NoDestinationError(type);
@@ -80,7 +80,6 @@ export class MelangePublisher {
       const kind = target.queue !== undefined ? 'queue' : 'topic';
       return this.storeInOutbox(options.transaction, { backend: backendName, kind, destination: name, envelope, options: sendOptions });
     }
-    const event = { messageId: envelope.messageId, manifest: envelope.manifest, backend: backendName, destination: name };
     const startedAt = performance.now();
     try {
       const span = { system: this.backends.systemOf(backendName), destination: name, messageId: envelope.messageId };
@@ -88,10 +87,13 @@ export class MelangePublisher {
         const traced = withTraceAttributes(envelope, traceAttributes);
         return target.queue !== undefined ? backend.send(name, traced, sendOptions) : backend.publish(name, traced, sendOptions);
       });
-      this.events.emit('published', { ...event, durationMs: performance.now() - startedAt });
+      // Payloads are built only for listeners: publish() is the hot path of a producer.
+      if (this.events.has('published')) {
+        this.events.emit('published', { ...publishedEvent(envelope, backendName, name), durationMs: performance.now() - startedAt });
+      }
       return result;
     } catch (error) {
-      this.events.emit('publish-failed', { ...event, error });
+      this.events.emit('publish-failed', { ...publishedEvent(envelope, backendName, name), error });
       throw error;
     }
   }
@@ -161,6 +163,10 @@ export class MelangePublisher {
       attributes: options.attributes ?? {},
     };
   }
+}
+
+function publishedEvent(envelope: Envelope, backend: string, destination: string): { messageId: string; manifest?: string; backend: string; destination: string } {
+  return { messageId: envelope.messageId, manifest: envelope.manifest, backend, destination };
 }
 
 function withTraceAttributes(envelope: Envelope, traceAttributes: Readonly<Record<string, string>>): Envelope {

@@ -193,8 +193,9 @@ export function asQueueWrapper(value: unknown): string | undefined {
 }
 
 export function parseJson(body: string): unknown {
-  const start = body.trimStart()[0];
-  if (start !== '{') {
+  // The first non-blank character, found without copying the body as trimStart() would.
+  const first = body.search(NOT_BLANK);
+  if (first === -1 || body.charCodeAt(first) !== OPEN_BRACE) {
     return undefined;
   }
   try {
@@ -203,6 +204,10 @@ export function parseJson(body: string): unknown {
     return undefined;
   }
 }
+
+/** What String.prototype.trimStart() removes is exactly what \s matches. */
+const NOT_BLANK = /\S/;
+const OPEN_BRACE = 0x7b;
 
 /** An attribute as received: its declared type's base ("String", "Number", "Binary") and its text. */
 interface ReceivedAttribute {
@@ -213,7 +218,7 @@ interface ReceivedAttribute {
 function sqsAttribute(value: unknown): ReceivedAttribute | undefined {
   if (!isRecord(value)) return undefined;
   const dataType = own(value, 'DataType');
-  const type = typeof dataType === 'string' ? dataType.split('.')[0] ?? '' : '';
+  const type = typeof dataType === 'string' ? baseType(dataType) : '';
   const stringValue = own(value, 'StringValue');
   if (typeof stringValue === 'string') return { type, text: stringValue };
   const binaryValue = own(value, 'BinaryValue');
@@ -225,7 +230,13 @@ function snsAttribute(value: unknown): ReceivedAttribute | undefined {
   if (!isRecord(value)) return undefined;
   const text = own(value, 'Value');
   const type = own(value, 'Type');
-  return typeof text === 'string' ? { type: typeof type === 'string' ? type.split('.')[0] ?? '' : '', text } : undefined;
+  return typeof text === 'string' ? { type: typeof type === 'string' ? baseType(type) : '', text } : undefined;
+}
+
+/** "Number.int" → "Number": what split('.')[0] gives, without the array. */
+function baseType(dataType: string): string {
+  const dot = dataType.indexOf('.');
+  return dot === -1 ? dataType : dataType.slice(0, dot);
 }
 
 function collect(into: Map<string, ReceivedAttribute>, attributes: unknown, read: (value: unknown) => ReceivedAttribute | undefined): void {
@@ -280,9 +291,7 @@ function decode(message: SqsMessage, body: string, brokerId: string): DecodedMes
 
   const ownId = received.get(MESSAGE_ID_ATTRIBUTE)?.text;
   const messageId = usableMessageId(ownId) ? ownId : fallbackId;
-  const attributes = Object.fromEntries(
-    [...received].filter(([name]) => !OWN_ATTRIBUTES.has(name)).map(([name, attribute]) => [name, attribute.text]),
-  );
+  const attributes = userAttributes(received);
   const undecodable = (reason: string): DecodedMessage => ({ envelope: { payload, messageId, attributes }, shape, undecodable: reason });
 
   const manifest = received.get(MANIFEST_ATTRIBUTE);
@@ -315,6 +324,16 @@ function decode(message: SqsMessage, body: string, brokerId: string): DecodedMes
   // dead-letters the message with this reason instead of handing the pointer to a handler.
   const where = `s3://${pointer.pointer.bucket}/${pointer.pointer.key}`;
   return { envelope, shape, pointer: pointer.pointer, undecodable: `its payload is in S3 (${where}) and was not read from there` };
+}
+
+/** The user's attributes as plain text, in the order received (one object, no intermediate arrays). */
+function userAttributes(received: ReadonlyMap<string, ReceivedAttribute>): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [name, attribute] of received) {
+    // defineProperty, as Object.fromEntries does: a name like `__proto__` stays data.
+    if (!OWN_ATTRIBUTES.has(name)) Object.defineProperty(attributes, name, { value: attribute.text, enumerable: true, writable: true, configurable: true });
+  }
+  return attributes;
 }
 
 /** The attributes the wire format defines; the rest are the user's. */
