@@ -57,3 +57,13 @@ export class MissingPermissionError extends MelangeError {
     this.cause = cause;
   }
 }
+
+/** The RabbitMQ broker did not answer; the URL is shown without its password. */
+export class RabbitMqUnavailableError extends MelangeError {
+  constructor(url: string, cause: unknown) {
+    super(
+      `RabbitMQ at ${logSafe(url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'))} cannot be reached: ${logSafe(describeThrown(cause), 500)}. ` +
+        `Check that the server runs (rabbitmq-server -detached) and that the URL, user and vhost are right.`,
+    );
+  }
+}

@@ -163,3 +163,10 @@ export class DashboardAccessError extends MelangeConfigurationError {
 
 /** The payloadOffloading option of SqsBackend is wrong, or @aws-sdk/client-s3 is not installed. */
 export class PayloadOffloadingConfigurationError extends MelangeConfigurationError {}
+
+/** A subscription's filter that a RabbitMQ headers exchange cannot express. */
+export class RabbitMqFilterPolicyError extends MelangeConfigurationError {
+  constructor(topic: string, queue: string, reason: string) {
+    super(`The subscription of queue "${queue}" to topic "${topic}" cannot be declared on RabbitMQ: ${reason}.`);
+  }
+}

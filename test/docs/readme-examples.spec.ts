@@ -28,7 +28,7 @@ describe('README code blocks', () => {
       ...ts.convertCompilerOptionsFromJson(JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions, root).options,
       noEmit: true,
       baseUrl: root,
-      paths: { 'nestjs-melange': ['lib/index.ts'], 'nestjs-melange/testing': ['lib/testing/index.ts'], 'nestjs-melange/health': ['lib/health/index.ts'], 'nestjs-melange/dashboard': ['lib/dashboard/index.ts'], 'nestjs-melange/lambda': ['lib/lambda/index.ts'] },
+      paths: { 'nestjs-melange': ['lib/index.ts'], 'nestjs-melange/testing': ['lib/testing/index.ts'], 'nestjs-melange/health': ['lib/health/index.ts'], 'nestjs-melange/dashboard': ['lib/dashboard/index.ts'], 'nestjs-melange/lambda': ['lib/lambda/index.ts'], 'nestjs-melange/rabbitmq': ['lib/backends/rabbitmq/index.ts'] },
     };
     const host = ts.createCompilerHost(options);
     const readFile = host.readFile.bind(host);

@@ -1,5 +1,6 @@
 import { startLocalSqsServer } from './local-sqs-server';
 import { ensureTestDatabase } from './local-postgres';
+import { ensureRabbitMq } from './local-rabbitmq';
 import { ensureLocalRedis, REDIS_URL_ENV } from './local-redis';
 import { LOCAL_SERVERS_GLOBAL, SQS_ENDPOINT_ENV } from './sqs-env';
 
@@ -25,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
     stops.push(() => redis.stop());
   }
   await ensureTestDatabase();
+  await ensureRabbitMq();
   // Global setup and teardown run in the same process and share globalThis; Jest offers no other channel.
   (globalThis as Record<string, unknown>)[LOCAL_SERVERS_GLOBAL] = stops;
 }

@@ -1,0 +1,2 @@
+export { describeBackendConformance } from './describe-backend-conformance';
+export type { BackendConformanceOptions, ConformanceCapability } from './conformance-options';
