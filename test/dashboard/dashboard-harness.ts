@@ -76,6 +76,22 @@ export class SampleServer {
   }
 }
 
+/**
+ * Waits until the queue's row counts `total` messages visible and in flight together: a message
+ * redriven while the consumer is paused may be held by the long poll pause() cut short (a server
+ * can answer a poll whose client went away), so it is on the queue either way, not handled.
+ */
+export async function expectOnQueue(page: Page, queue: string, total: number, timeoutMs = 15_000): Promise<void> {
+  const row = page.locator(`#queues tr[data-queue="${queue}"]`);
+  const count = async (name: string) => Number(((await row.locator(`[data-count="${name}"]`).textContent()) ?? '').trim());
+  let seen = 0;
+  const deadline = Date.now() + timeoutMs;
+  while ((seen = (await count('visible')) + (await count('inFlight'))) !== total) {
+    if (Date.now() > deadline) throw new Error(`row ${queue} counts ${seen} visible and in flight, expected ${total}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** Waits until the queue's row shows these counts (the page refreshes itself). */
 export async function expectRow(page: Page, queue: string, counts: Partial<Record<'visible' | 'inFlight' | 'delayed', string>>, timeoutMs = 15_000): Promise<void> {
   const row = page.locator(`#queues tr[data-queue="${queue}"]`);

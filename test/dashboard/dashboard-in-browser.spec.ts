@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Browser, Page } from 'playwright-core';
 import { DASHBOARD_TOKEN as TOKEN } from '../fixtures/dashboard-token';
-import { SampleServer, expectRow } from './dashboard-harness';
+import { SampleServer, expectOnQueue, expectRow } from './dashboard-harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '../../.ci/artifacts/dashboard');
@@ -79,7 +79,7 @@ describeInBrowser('the dashboard, driven by headless Chromium, over the sample a
     await expect(page.locator('#status').textContent()).resolves.toContain('Moved 1 message(s) back from sample-payments-dlq');
     await page.locator('#dead-letters-empty').waitFor();
     await expectRow(page, 'sample-payments-dlq', { visible: '0' });
-    await expectRow(page, 'sample-payments', { visible: '1' });
+    await expectOnQueue(page, 'sample-payments', 1);
     await shot('3-after-redrive.png');
 
     // Without the guard's credentials: the page, its fragments and its actions are refused.

@@ -113,8 +113,8 @@ describe('the outbox across a SIGKILL', () => {
     const { app: writer } = await startApp(queue, false);
     const total = 120;
     const publisher = writer.get(MelangePublisher);
-    const stored = await db.transaction((client) =>
-      Promise.all(Array.from({ length: total }, (_, n) => publisher.publish(new FixtureMessage(n), { queue }, { transaction: client }))),
+    const stored = await db.transaction((transaction) =>
+      publisher.publishBatch(Array.from({ length: total }, (_, n) => new FixtureMessage(n)), { queue }, { transaction }),
     );
     await stopApp();
 
