@@ -62,7 +62,11 @@ export interface Delivery {
   readonly receiveCount: number;
   /** FIFO message group, when the broker reports one. */
   readonly groupId?: string;
-  /** Done: the broker forgets the message. */
+  /**
+   * Done: the broker forgets the message. A backend may resolve once the acknowledgement is on its
+   * way rather than confirmed (SQS does, for messages outside FIFO groups); it then logs a refusal
+   * itself, and the message is delivered again, as after any lost acknowledgement.
+   */
   ack(): Promise<void>;
   /** Not done: deliver it again after `delayMs` (the broker may cap the delay). */
   retry(delayMs: number): Promise<void>;

@@ -95,7 +95,7 @@ describe('a consumer whose connection to SQS drops for a few seconds', () => {
     const counts = tally(consumer.handled);
     const failedAttempts = recoveredLines().map((line) => Number(/after (\d+) failed attempt/.exec(line)?.[1]));
     const errors = [...backendLog.lines.filter((line) => line.level === 'error'), ...appLog.lines.filter((line) => line.level === 'error')];
-    const ackFailures = appLog.lines.filter((line) => /could not be acknowledged/.test(line.message)).length;
+    const ackFailures = [...appLog.lines, ...backendLog.lines].filter((line) => /could not be acknowledged/.test(line.message)).length;
     console.log(
       [
         `outage of ${OUTAGE_MS} ms after ${atCut}/${TOTAL} handled (${atRestore} when it ended; ${proxy.refused} connections reset while down)`,

@@ -61,10 +61,9 @@ export class MessageRunner {
       decoded,
       settlement: this.deps.settlement,
       logger,
-      acknowledge: async (receiptHandle, messageId) => {
-        await this.acknowledge(receiptHandle, messageId, freeSlot);
-        if (pointer) this.deps.payloads.acknowledged(queue, messageId, pointer);
-      },
+      // An offloaded payload may go only once the delete is confirmed: a refused delete brings the message back.
+      acknowledge: (receiptHandle, messageId) =>
+        this.acknowledge(receiptHandle, messageId, freeSlot, pointer && (() => this.deps.payloads.acknowledged(queue, messageId, pointer))),
     });
     this.handling++;
     try {
@@ -109,19 +108,41 @@ export class MessageRunner {
   /**
    * Deletes an acknowledged message. Its slot goes to the next message as soon as the delete is
    * on its way rather than when the broker confirms it: otherwise every slot spends a round trip
-   * idle per message, a cost that grows with the round trip to the broker. At most
-   * `concurrency` messages wait so, which bounds what a stalled broker can leave unconfirmed.
-   * FIFO messages have no `freeSlot`: their group's line holds the slot until the confirmation.
+   * idle per message, a cost that grows with the round trip to the broker. The message's own
+   * path ends then too, so what it holds (delivery, lease, decoded payload) is garbage at once
+   * instead of surviving a round trip into V8's old generation, where collecting it cost more
+   * than everything else the library does per message. A refused delete is logged here: the
+   * message comes back after its visibility timeout. At most `concurrency` messages wait so,
+   * which bounds what a stalled broker can leave unconfirmed. FIFO messages have no `freeSlot`:
+   * their group's line holds the slot until the confirmation, which their ack() waits for.
    */
-  private async acknowledge(receiptHandle: string, messageId: string, freeSlot: (() => void) | undefined): Promise<void> {
+  private async acknowledge(
+    receiptHandle: string,
+    messageId: string,
+    freeSlot: (() => void) | undefined,
+    afterDelete: (() => void) | undefined,
+  ): Promise<void> {
     const deleted = this.deps.settlement.delete(receiptHandle, messageId);
-    if (!freeSlot || this.awaitingDelete >= this.deps.concurrency) return deleted;
+    if (!freeSlot || this.awaitingDelete >= this.deps.concurrency) {
+      await deleted;
+      afterDelete?.();
+      return;
+    }
     this.awaitingDelete++;
     freeSlot();
-    try {
-      await deleted;
-    } finally {
-      this.awaitingDelete--;
-    }
+    deleted.then(
+      () => {
+        this.awaitingDelete--;
+        afterDelete?.();
+      },
+      (error: unknown) => this.deleteRefused(messageId, error),
+    );
+  }
+
+  private deleteRefused(messageId: string, error: unknown): void {
+    this.awaitingDelete--;
+    this.deps.logger.warn(
+      `queue=${this.deps.queue} message=${logSafe(messageId)} could not be acknowledged to the broker; ` +
+        `it will be delivered again after its visibility timeout: ${describeThrown(error, { withName: true })}`);
   }
 }
