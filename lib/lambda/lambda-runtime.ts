@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
+import type { Delivery } from '../backends/messaging-backend';
 import { SqsBackend } from '../backends/sqs/sqs-backend';
 import { queueNameOf } from '../backends/sqs/sqs-directory';
 import { ConsumerOrchestrator } from '../consuming/consumer-orchestrator';
@@ -60,7 +61,7 @@ export class LambdaRuntime {
 
   async handle(event: unknown, context: LambdaInvocationContext): Promise<LambdaBatchResponse> {
     const classified = classifyEvent(event);
-    const dispatch = (table: DispatchTable, delivery: Parameters<MessageDispatcher['dispatch']>[1]) => this.dispatcher.dispatch(table, delivery);
+    const dispatch = this.dispatchAll(classified.source === 'none' ? 0 : classified.records.length);
     if (classified.source === 'sqs') {
       const deps = {
         tableFor: this.queueTable,
@@ -76,6 +77,22 @@ export class LambdaRuntime {
       await runSnsRecords({ tableFor: this.topicTable, dispatch, readPayload: this.readPayload, logger: this.logger }, classified.records);
     }
     return { batchItemFailures: [] };
+  }
+
+  /**
+   * Dispatches an invocation's records; once the last of them reached the dispatcher, batch
+   * handlers run what they gathered rather than wait out `maxWaitMs` for records that cannot
+   * come (nothing else feeds the dispatcher in Lambda). setImmediate: after the microtasks that
+   * carry the last record into its batch. Records that never reach it (no table, unreadable
+   * payload, the deadline) leave the wait to `maxWaitMs`.
+   */
+  private dispatchAll(records: number): (table: DispatchTable, delivery: Delivery) => Promise<void> {
+    let dispatched = 0;
+    return (table, delivery) => {
+      const done = this.dispatcher.dispatch(table, delivery);
+      if (++dispatched === records) setImmediate(() => this.dispatcher.flushBatches());
+      return done;
+    };
   }
 
   close(): void {
