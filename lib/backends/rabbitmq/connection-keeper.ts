@@ -1,4 +1,5 @@
 import { connect, type ChannelModel } from 'amqplib';
+import type { LoggerService } from '@nestjs/common';
 import { describeThrown } from '../../errors';
 
 const FIRST_RECONNECT_DELAY_MS = 100;
@@ -24,6 +25,8 @@ export class ConnectionKeeper {
   constructor(
     private readonly url: string,
     private readonly maxReconnectDelayMs: number,
+    private readonly logger: LoggerService,
+    private readonly connectionName?: string,
   ) {}
 
   get connected(): boolean {
@@ -57,14 +60,15 @@ export class ConnectionKeeper {
 
   private async connect(): Promise<ChannelModel> {
     try {
-      const connection = await connect(withHeartbeat(this.url));
+      const clientProperties = this.connectionName === undefined ? {} : { connection_name: this.connectionName };
+      const connection = await connect(withHeartbeat(this.url), { clientProperties });
       if (this.closed) {
         await connection.close().catch(() => undefined);
         throw new Error('the RabbitMQ backend was closed');
       }
       // Without an 'error' listener an EventEmitter throws the error, which would end the process.
       connection.on('error', (error: Error) => (this.lastError = describeThrown(error)));
-      connection.on('close', () => this.dropped(connection));
+      connection.on('close', (error?: unknown) => this.dropped(connection, error));
       this.connection = connection;
       this.lastError = undefined;
       this.reconnectDelayMs = FIRST_RECONNECT_DELAY_MS;
@@ -76,10 +80,13 @@ export class ConnectionKeeper {
     }
   }
 
-  private dropped(connection: ChannelModel): void {
+  private dropped(connection: ChannelModel, error: unknown): void {
     if (this.connection !== connection) return;
     this.connection = undefined;
-    this.lastError ??= 'the connection closed';
+    // A close by the broker (an operator's `rabbitmqctl close_connection`, a node shutting down) is
+    // no 'error' event in amqplib: its code and reason come only with 'close'.
+    this.lastError = error === undefined ? (this.lastError ?? 'the connection closed') : describeThrown(error);
+    this.logger.warn(`The RabbitMQ connection closed: ${this.lastError}. Consumers reconnect at once, sends on their next call.`);
     if (!this.closed && this.listeners.size > 0) this.scheduleReconnect(this.reconnectDelayMs);
   }
 

@@ -15,6 +15,12 @@ export interface RabbitMqBackendOptions {
   readonly undecidedRetryDelayMs?: number;
   /** Longest wait between reconnection attempts; they start at 100 ms and double. */
   readonly maxReconnectDelayMs?: number;
+  /**
+   * Sent to the broker as the connection's `connection_name`: the management UI and `rabbitmqctl
+   * list_connections client_properties` show it, so an operator can tell this application's
+   * connection from others' (and close that one alone).
+   */
+  readonly connectionName?: string;
   readonly logger?: LoggerService;
 }
 
@@ -24,6 +30,7 @@ export interface ResolvedRabbitMqOptions {
   readonly maxReceiveCount?: number;
   readonly undecidedRetryDelayMs: number;
   readonly maxReconnectDelayMs: number;
+  readonly connectionName?: string;
 }
 
 export function resolveRabbitMqOptions(options: RabbitMqBackendOptions): ResolvedRabbitMqOptions {
@@ -33,5 +40,6 @@ export function resolveRabbitMqOptions(options: RabbitMqBackendOptions): Resolve
     maxReceiveCount: options.maxReceiveCount,
     undecidedRetryDelayMs: options.undecidedRetryDelayMs ?? 1000,
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5000,
+    connectionName: options.connectionName,
   };
 }

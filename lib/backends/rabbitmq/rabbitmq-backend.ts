@@ -41,7 +41,7 @@ export class RabbitMqBackend implements MessagingBackend {
   constructor(options: RabbitMqBackendOptions) {
     this.options = resolveRabbitMqOptions(options);
     this.logger = options.logger ?? new Logger('Melange');
-    this.keeper = new ConnectionKeeper(this.options.url, this.options.maxReconnectDelayMs);
+    this.keeper = new ConnectionKeeper(this.options.url, this.options.maxReconnectDelayMs, this.logger, this.options.connectionName);
     this.publisher = new ConfirmPublisher(this.keeper, this.options.publishTimeoutMs);
     this.topology = new Topology(this.keeper);
   }
