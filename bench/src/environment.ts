@@ -64,6 +64,10 @@ export function environment(): Environment {
       '@ssut/nestjs-sqs': version('bench/node_modules/@ssut/nestjs-sqs'),
       'sqs-consumer (under @ssut/nestjs-sqs)': version('bench/node_modules/@ssut/nestjs-sqs/node_modules/sqs-consumer'),
       'fauxqs (local SQS/SNS server)': version('node_modules/fauxqs'),
+      'amqplib (library)': version('node_modules/amqplib'),
+      'amqplib (bench: raw, golevelup)': version('bench/node_modules/amqplib'),
+      '@golevelup/nestjs-rabbitmq': version('bench/node_modules/@golevelup/nestjs-rabbitmq'),
+      'amqp-connection-manager': version('bench/node_modules/amqp-connection-manager'),
     },
   };
 }

@@ -18,8 +18,8 @@ export function isolated(scenario: Scenario, sizes: Sizes, server: ServerScope):
     ...scenario,
     setUp: async () => {
       await scenario.setUp?.();
-      // Scenarios without a network need no server (and may run without one).
-      const endpoint = scenario.id === 'dispatch' || scenario.id === 'lambda' ? undefined : server.endpoint;
+      // Scenarios without a network need no server (and may run without one); rabbitmq uses RabbitMQ's.
+      const endpoint = scenario.id === 'dispatch' || scenario.id === 'lambda' || scenario.id === 'rabbitmq' ? undefined : server.endpoint;
       for (const contender of scenario.contenders) {
         hosts.set(contender.name, await Host.start({ scenario: scenario.id, contender: contender.name, sizes, endpoint }));
       }
