@@ -31,7 +31,8 @@ interface Bucket {
  * this process saw only; other replicas of the app count their own.
  */
 export class MessageRateTracker {
-  private readonly series = new Map<string, Bucket[]>();
+  /** By backend, then queue: a nested look-up builds no key string per message. */
+  private readonly series = new Map<string, Map<string, Bucket[]>>();
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -49,7 +50,7 @@ export class MessageRateTracker {
   }
 
   rates(backend: string, queue: string): RecentRates {
-    const buckets = this.series.get(key(backend, queue)) ?? [];
+    const buckets = this.series.get(backend)?.get(queue) ?? [];
     const current = this.bucketStart();
     const sum = (fromAgeBuckets: number, divisor: number): MessageRates => {
       const oldest = current - (fromAgeBuckets - 1) * BUCKET_MS;
@@ -61,11 +62,15 @@ export class MessageRateTracker {
   }
 
   private count(backend: string, queue: string, outcome: Outcome): void {
-    const name = key(backend, queue);
-    let buckets = this.series.get(name);
+    let queues = this.series.get(backend);
+    if (!queues) {
+      queues = new Map();
+      this.series.set(backend, queues);
+    }
+    let buckets = queues.get(queue);
     if (!buckets) {
       buckets = [];
-      this.series.set(name, buckets);
+      queues.set(queue, buckets);
     }
     const start = this.bucketStart();
     let last = buckets[buckets.length - 1];
@@ -81,8 +86,4 @@ export class MessageRateTracker {
     const now = this.now();
     return now - (now % BUCKET_MS);
   }
-}
-
-function key(backend: string, queue: string): string {
-  return JSON.stringify([backend, queue]);
 }
