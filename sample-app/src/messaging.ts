@@ -1,11 +1,23 @@
 import type { ConfigService } from '@nestjs/config';
 import type { SampleDatabase } from './database/sample-database';
-import { SqsBackend, type InfrastructureOptions, type MelangeModuleOptions } from './melange';
+import { SqsBackend, type InfrastructureOptions, type MelangeModuleOptions, type MessagingBackend } from './melange';
+import { RabbitMqBackend } from './melange-rabbitmq';
 import { topicsInfrastructure } from './messages';
 import { notificationsInfrastructure } from './notifications/notifications.infrastructure';
 import { ordersInfrastructure } from './orders/orders.infrastructure';
 import { paymentsInfrastructure } from './payments/payments.infrastructure';
-import { AWS_ENDPOINT, booleanSetting, numberSetting, SQS_ENDPOINT_SETTING } from './settings';
+import {
+  AWS_ENDPOINT,
+  booleanSetting,
+  BROKER_SETTING,
+  brokerSetting,
+  numberSetting,
+  RABBITMQ_URL_SETTING,
+  rabbitMqUrlSetting,
+  SettingError,
+  SQS_ENDPOINT_SETTING,
+  type Broker,
+} from './settings';
 
 /**
  * MelangeModule's options, built from configuration once ConfigModule has loaded it. `database`
@@ -13,15 +25,20 @@ import { AWS_ENDPOINT, booleanSetting, numberSetting, SQS_ENDPOINT_SETTING } fro
  * writes no orders, has none.
  */
 export function melangeOptions(config: ConfigService, database?: SampleDatabase): MelangeModuleOptions {
+  const broker = brokerSetting(config.get<string>(BROKER_SETTING));
+  const infrastructure = merge(topicsInfrastructure, ordersInfrastructure, paymentsInfrastructure, notificationsInfrastructure);
+  // One backend, so it is the default one: every message, queue and topic goes through it.
+  const backends: Record<string, MessagingBackend> =
+    broker === 'rabbitmq' ? { rabbitmq: rabbitMqBackend(config) } : { sqs: sqsBackend(config) };
   return {
-    backends: { sqs: sqsBackend(config) },
+    backends,
     // OrderPlaced is written to the outbox in the transaction that stores the order; the relay
     // sends it once that commits. Its table is created by OrdersRepository at startup.
     outbox: database && { database: database.outbox, schema: database.schema },
     // Each context declares the queues it consumes and their subscriptions; the topics belong to
     // the contract. Declared at startup, idempotently: a second start changes nothing.
-    infrastructure: merge(topicsInfrastructure, ordersInfrastructure, paymentsInfrastructure, notificationsInfrastructure),
-    autoCreate: booleanSetting(config, 'MELANGE_AUTO_CREATE', true),
+    infrastructure,
+    autoCreate: autoCreate(config, broker),
     consumers: {
       concurrency: 8,
       // Ctrl-C waits this long at most for handlers in progress.
@@ -57,6 +74,31 @@ function sqsBackend(config: ConfigService): SqsBackend {
     // receives cost nothing on a local server.
     waitTimeSeconds: numberSetting(config, 'MELANGE_SQS_WAIT_SECONDS', 1),
   });
+}
+
+/**
+ * The topics become headers exchanges and the subscriptions' filters bindings on the manifest, as
+ * the RabbitMQ section of the library's README describes; the URL is the only setting the sample needs.
+ */
+function rabbitMqBackend(config: ConfigService): RabbitMqBackend {
+  return new RabbitMqBackend({ url: rabbitMqUrlSetting(config.get<string>(RABBITMQ_URL_SETTING)) });
+}
+
+/**
+ * RabbitMqBackend knows a queue's dead-letter queue and whether it is FIFO only from declaring it
+ * (idempotent: nothing changes on the broker when it exists as declared), so without declaring,
+ * failed messages could not be set aside and payment events would lose their order.
+ */
+function autoCreate(config: ConfigService, broker: Broker): boolean {
+  const wanted = booleanSetting(config, 'MELANGE_AUTO_CREATE', true);
+  if (!wanted && broker === 'rabbitmq') {
+    throw new SettingError(
+      `MELANGE_AUTO_CREATE=false is for SQS only: with ${BROKER_SETTING}=rabbitmq the app must declare its queues ` +
+        `(declaring what exists changes nothing), since that is how the RabbitMQ backend learns their dead-letter queues ` +
+        `and FIFO handling. Unset MELANGE_AUTO_CREATE.`,
+    );
+  }
+  return wanted;
 }
 
 function merge(...parts: InfrastructureOptions[]): InfrastructureOptions {

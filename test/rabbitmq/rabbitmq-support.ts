@@ -24,6 +24,7 @@ export class RabbitMqFactory {
     const backend = new (class extends RabbitMqBackend {
       override declareQueue(spec: QueueSpec): Promise<void> {
         factory.queues.add(spec.name);
+        if (spec.deadLetterQueue !== undefined) factory.queues.add(spec.deadLetterQueue);
         return super.declareQueue(spec);
       }
       override declareTopic(spec: TopicSpec): Promise<void> {

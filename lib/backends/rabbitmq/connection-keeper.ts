@@ -1,6 +1,6 @@
 import { connect, type ChannelModel } from 'amqplib';
 import type { LoggerService } from '@nestjs/common';
-import { describeThrown } from '../../errors';
+import { RabbitMqUnavailableError, describeThrown } from '../../errors';
 
 const FIRST_RECONNECT_DELAY_MS = 100;
 /** Without heartbeats a silently dead peer is noticed only by TCP, after minutes. */
@@ -76,7 +76,8 @@ export class ConnectionKeeper {
       return connection;
     } catch (error) {
       this.lastError = describeThrown(error);
-      throw error;
+      // Declarations and sends reach this first: they say where the broker was looked for and how to start it.
+      throw this.closed ? error : new RabbitMqUnavailableError(this.url, error);
     }
   }
 

@@ -121,7 +121,7 @@ export class RabbitMqBackend implements MessagingBackend {
       channel.on('error', () => undefined);
       await channel.close();
     } catch (error) {
-      throw new RabbitMqUnavailableError(this.options.url, error);
+      throw error instanceof RabbitMqUnavailableError ? error : new RabbitMqUnavailableError(this.options.url, error);
     }
   }
 }

@@ -31,14 +31,27 @@ export class Topology {
     return this.queues.get(queue);
   }
 
+  /**
+   * The queue and, first, its dead-letter queue, as SQS declares both: dead letters are published
+   * to it by name, and the broker refuses a message for a queue that does not exist. A name ending
+   * in `.fifo` makes a FIFO queue, as on SQS; the dead-letter queue's own name says whether it is
+   * one, so declaring it again as a queue of its own finds it as it is.
+   */
   async declareQueue(spec: QueueSpec, defaultMaxReceiveCount?: number): Promise<void> {
-    const args: Record<string, unknown> = spec.fifo ? { 'x-single-active-consumer': true } : {};
-    await this.run(spec.name, (channel) => channel.assertQueue(spec.name, { durable: true, arguments: args }));
+    const fifo = spec.fifo ?? spec.name.endsWith('.fifo');
+    const { deadLetterQueue } = spec;
+    if (deadLetterQueue !== undefined) await this.assertQueue(deadLetterQueue, deadLetterQueue.endsWith('.fifo'));
+    await this.assertQueue(spec.name, fifo);
     this.queues.set(spec.name, {
-      deadLetterQueue: spec.deadLetterQueue,
+      deadLetterQueue,
       maxReceiveCount: spec.maxReceiveCount ?? defaultMaxReceiveCount,
-      fifo: spec.fifo ?? false,
+      fifo,
     });
+  }
+
+  private assertQueue(name: string, fifo: boolean): Promise<void> {
+    const args: Record<string, unknown> = fifo ? { 'x-single-active-consumer': true } : {};
+    return this.run(name, (channel) => channel.assertQueue(name, { durable: true, arguments: args }));
   }
 
   async declareTopic(spec: TopicSpec): Promise<void> {

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
 import { pgliteOutboxDatabase, pgOutboxDatabase, type OutboxDatabase, type OutboxTransaction } from '../melange';
-import { DATABASE_URL_SETTING } from '../settings';
+import { DATABASE_URL_SETTING, redactedUrl } from '../settings';
 
 /** A statement's rows, whichever driver ran it. */
 type Rows = Array<Record<string, unknown>>;
@@ -33,7 +33,7 @@ export class SampleDatabase implements OnApplicationShutdown {
       this.pglite = new PGlite();
       this.outbox = pgliteOutboxDatabase(this.pglite);
     }
-    this.logger.log(url ? `PostgreSQL at ${redacted(url)}, schema "${this.schema}"` : 'PGlite (in-process PostgreSQL, in memory): set DATABASE_URL for a server');
+    this.logger.log(url ? `PostgreSQL at ${redactedUrl(url)}, schema "${this.schema}"` : 'PGlite (in-process PostgreSQL, in memory): set DATABASE_URL for a server');
   }
 
   async query(text: string, values: unknown[] = []): Promise<Rows> {
@@ -55,14 +55,4 @@ export class SampleDatabase implements OnApplicationShutdown {
 /** Rows of a statement run inside a transaction, from node-postgres (`{ rows }`) or PGlite (`{ rows }`). */
 export function rowsOf(result: unknown): Rows {
   return ((result as { rows?: Rows } | null)?.rows ?? []) as Rows;
-}
-
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(a URL that does not parse)';
-  }
 }

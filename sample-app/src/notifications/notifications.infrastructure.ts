@@ -6,7 +6,8 @@ import { PAYMENTS_TOPIC } from '../messages/topics';
 export const NOTIFICATIONS_QUEUE = 'sample-notifications.fifo';
 
 export const notificationsInfrastructure: InfrastructureOptions = {
-  queues: [{ name: NOTIFICATIONS_QUEUE, deadLetterQueue: 'sample-notifications-dlq.fifo' }],
+  // fifo said, not only implied by the name: SQS reads ".fifo", RabbitMQ reads this flag.
+  queues: [{ name: NOTIFICATIONS_QUEUE, fifo: true, deadLetterQueue: 'sample-notifications-dlq.fifo' }],
   subscriptions: [
     {
       topic: PAYMENTS_TOPIC,

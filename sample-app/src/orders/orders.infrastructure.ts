@@ -8,6 +8,8 @@ export const ordersInfrastructure: InfrastructureOptions = {
   queues: [
     {
       name: ORDER_PAYMENTS_QUEUE,
+      // Said, not only implied by the name: SQS reads ".fifo", RabbitMQ reads this flag.
+      fifo: true,
       // Events orders cannot apply (unknown order, impossible status change) are set aside here,
       // with the reason, instead of blocking their message group forever.
       deadLetterQueue: 'sample-orders-payments-dlq.fifo',
