@@ -1,7 +1,7 @@
 /*
  * npm run bench          full sizes (see src/context.ts)
  * npm run bench:quick    the same scenarios, small sizes
- * Options after `--`:  --only=consume,uneven,batch,publish,publish-sns,latency,dispatch,lambda,memory,large-messages   --rounds=N
+ * Options after `--`:  --only=consume,uneven,batch,publish,publish-sns,rabbitmq,latency,dispatch,lambda,memory,large-messages,startup   --rounds=N
  *                      --latest   also write bench/RESULTS.md (the committed copy of a full run)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -26,9 +26,9 @@ async function main(): Promise<void> {
   const server = new ServerScope();
   const scenarios: Scenario[] = allScenarios(server, sizes)
     .filter((scenario) => !only || only.includes(scenario.id))
-    // The memory scenario starts a fresh process for every run already; the large-message ones
+    // The memory and start-up scenarios start a fresh process for every run already; the large-message ones
     // move megabytes per message, where the sharing of JIT state that isolation avoids is noise.
-    .map((scenario) => (scenario.id === 'memory' || scenario.id === 'large-messages' ? scenario : isolated(scenario, sizes, server)));
+    .map((scenario) => (scenario.id === 'memory' || scenario.id === 'startup' || scenario.id === 'large-messages' ? scenario : isolated(scenario, sizes, server)));
   const env = environment();
   const startedAt = new Date();
   console.log(`# nestjs-melange benchmarks (${sizes.mode}), ${startedAt.toISOString()}\n\n${describeEnvironment(env)}`);

@@ -9,6 +9,8 @@ import { latencyScenario } from './latency';
 import { memoryScenario } from './memory';
 import { outboxScenario } from './outbox';
 import { publishScenarios } from './publish';
+import { rabbitmqScenario } from './rabbitmq';
+import { startupScenario } from './startup';
 import { unevenScenario } from './uneven';
 
 /** Every scenario, in the order the benchmark runs them; contender hosts rebuild them the same way. */
@@ -18,11 +20,13 @@ export function allScenarios(server: ServerScope, sizes: Sizes): Scenario[] {
     unevenScenario(server, sizes),
     batchScenario(server, sizes),
     ...publishScenarios(server, sizes),
+    rabbitmqScenario(sizes),
     latencyScenario(server, sizes),
     dispatchScenario(sizes),
     lambdaScenario(sizes),
     memoryScenario(server, sizes),
     outboxScenario(server, sizes),
     ...largeMessageScenarios(server, sizes),
+    startupScenario(server, sizes),
   ];
 }
