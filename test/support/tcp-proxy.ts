@@ -8,6 +8,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly clients = new Set<Socket>();
   private port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -17,6 +18,11 @@ export class TcpProxy {
     return new TcpProxy({ host: hostname, port: Number(port) });
   }
 
+  /** Client connections open through the proxy now. */
+  get openConnections(): number {
+    return this.clients.size;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -24,6 +30,8 @@ export class TcpProxy {
   async up(): Promise<void> {
     const server = createServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
+      this.clients.add(client);
+      client.on('close', () => this.clients.delete(client));
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));

@@ -42,6 +42,8 @@ import { encodeForQueue, encodeForTopic, type DecodedMessage, type WireAttribute
 const CONNECT_TIMEOUT_MS = 3_000;
 const REQUEST_SOCKET_TIMEOUT_MS = 10_000;
 const POLL_SOCKET_MARGIN_SECONDS = 5;
+/** Keep-alive agent options (the SDK adds keepAlive) with no socket limit: see the polling client. */
+const UNBOUNDED_AGENT = { maxSockets: Infinity };
 
 /** One message waiting for its batch request. */
 interface OutgoingEntry {
@@ -98,9 +100,13 @@ export class SqsBackend implements MessagingBackend {
     // Separate clients mean separate connection pools: a send never waits for a socket that a
     // 20-second long poll is holding.
     this.sqs = options.clients?.sqs ?? own(new SQSClient({ ...base, ...timeouts(REQUEST_SOCKET_TIMEOUT_MS) }));
+    // Each poller holds a socket for its whole long poll, and the SDK's agent allows 50: with more
+    // pollers than that (20 queues at the default concurrency make 60), a poll would wait for a
+    // socket until its connection timeout failed it. The pollers bound the sockets instead.
+    const pollTimeouts = timeouts((this.settings.waitTimeSeconds + POLL_SOCKET_MARGIN_SECONDS) * 1000);
     this.polling =
       options.clients?.polling ??
-      own(new SQSClient({ ...base, ...timeouts((this.settings.waitTimeSeconds + POLL_SOCKET_MARGIN_SECONDS) * 1000) }));
+      own(new SQSClient({ ...base, requestHandler: { ...pollTimeouts.requestHandler, httpAgent: UNBOUNDED_AGENT, httpsAgent: UNBOUNDED_AGENT } }));
     this.sns =
       options.clients?.sns ??
       own(new SNSClient({ ...base, endpoint: options.snsEndpoint ?? options.endpoint, ...timeouts(REQUEST_SOCKET_TIMEOUT_MS) }));
