@@ -24,6 +24,7 @@ export class Topology {
   private readonly queues = new Map<string, KnownQueue>();
   private readonly delayQueues = new Map<string, number>();
   private channel?: Promise<Channel>;
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly keeper: ConnectionKeeper) {}
 
@@ -89,8 +90,18 @@ export class Topology {
     await channel?.close().catch(() => undefined);
   }
 
-  /** A failed declaration closes the channel (AMQP's rule); the next one opens another. */
-  private async run(resource: string, declare: (channel: Channel) => Promise<unknown>): Promise<void> {
+  /**
+   * One declaration at a time, though callers declare many at once: a failed declaration closes
+   * the channel (AMQP's rule), which would fail the others on it with no reason of their own. The
+   * next one opens another channel.
+   */
+  private run(resource: string, declare: (channel: Channel) => Promise<unknown>): Promise<void> {
+    const turn = this.tail.then(() => this.runNow(resource, declare));
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async runNow(resource: string, declare: (channel: Channel) => Promise<unknown>): Promise<void> {
     const channel = await this.open();
     try {
       await declare(channel);
