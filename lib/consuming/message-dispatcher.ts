@@ -13,6 +13,7 @@ import { MelangeEvents } from '../observability/melange-events';
 import { markActiveSpanFailed, traceProcess } from '../observability/tracing';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
+import { elapsed, eventOf, handledEvent, type Attempt } from './attempt';
 import { BatchDispatch } from './batch/batch-dispatch';
 import { BatchInvoker } from './batch/batch-invoker';
 import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
@@ -35,13 +36,6 @@ interface IdempotencySettings {
   readonly leaseMs: number;
   readonly ttlMs: number;
   readonly outage: StoreOutage;
-}
-
-/** One delivery on its way through the dispatcher, with what events and log lines need. */
-interface Attempt {
-  readonly delivery: Delivery;
-  readonly event: { messageId: string; manifest?: string; backend: string; queue: string; receiveCount: number };
-  readonly startedAt: number;
 }
 
 /**
@@ -113,11 +107,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
 
   async dispatch(table: DispatchTable, delivery: Delivery): Promise<void> {
     const { envelope } = delivery;
-    const attempt: Attempt = {
-      delivery,
-      event: { messageId: envelope.messageId, manifest: envelope.manifest, backend: table.backend, queue: delivery.queue, receiveCount: delivery.receiveCount },
-      startedAt: performance.now(),
-    };
+    const attempt: Attempt = { delivery, backend: table.backend, startedAt: performance.now() };
     try {
       const system = this.backends.systemOf(table.backend);
       await traceProcess({ system, destination: delivery.queue, messageId: envelope.messageId }, envelope.attributes, () =>
@@ -132,10 +122,10 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
 
   private async process(table: DispatchTable, attempt: Attempt): Promise<void> {
     const { delivery } = attempt;
-    this.events.emit('received', attempt.event);
+    if (this.events.has('received')) this.events.emit('received', eventOf(attempt));
     if (delivery.undecodable !== undefined) {
       const reason = `cannot be decoded: ${delivery.undecodable}`;
-      this.events.emit('decode-failed', { ...attempt.event, reason });
+      this.events.emit('decode-failed', { ...eventOf(attempt), reason });
       return this.giveUp(attempt, reason, this.moduleRetry);
     }
     let route: Route;
@@ -145,7 +135,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     } catch (thrown) {
       const error = toError(thrown);
       const reason = `cannot be handled: ${describe(error)}`;
-      this.events.emit('decode-failed', { ...attempt.event, reason });
+      this.events.emit('decode-failed', { ...eventOf(attempt), reason });
       if (error instanceof UnroutableMessageError && this.discardUnroutable) return this.discard(attempt, reason);
       return this.giveUp(attempt, reason, this.moduleRetry);
     }
@@ -171,7 +161,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     }
     if (this.idempotency) await this.remember(delivery, key, 'complete');
     await this.acknowledge(delivery);
-    if (this.events.has('handled')) this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
+    if (this.events.has('handled')) this.events.emit('handled', handledEvent(attempt));
   }
 
   /** `settle(delivery, () => delivery.ack())` without a closure and a promise layer per message. */
@@ -200,11 +190,11 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     if (result === 'duplicate') {
       this.logger.log(`${where(delivery)} was handled and committed before; deleting this duplicate delivery`);
       await this.settle(delivery, () => delivery.ack());
-      this.events.emit('duplicate', attempt.event);
+      this.events.emit('duplicate', eventOf(attempt));
       return;
     }
     await this.settle(delivery, () => delivery.ack());
-    this.events.emit('handled', { ...attempt.event, durationMs: elapsed(attempt) });
+    this.events.emit('handled', handledEvent(attempt));
   }
 
   /** A batch handler's messages wait for their batch; any other handler is called now. */
@@ -250,7 +240,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     if (state === 'done') {
       this.logger.log(`${where(delivery)} was handled before; deleting this duplicate delivery`);
       await this.settle(delivery, () => delivery.ack());
-      this.events.emit('duplicate', attempt.event);
+      this.events.emit('duplicate', eventOf(attempt));
       return false;
     }
     this.logger.warn(`${where(delivery)} is being handled by another delivery; trying again in ${leaseMs} ms`);
@@ -268,7 +258,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     const reason = `the idempotency store did not answer for ${waitedMs} ms (${describe(lastError)}); its handler did not run`;
     this.logger.warn(`${where(delivery)}: ${reason}. It is handed back to the broker and comes again in ${delayMs} ms.`);
     await this.settle(delivery, () => delivery.retry(delayMs));
-    this.events.emit('retried', { ...attempt.event, durationMs: elapsed(attempt), delayMs, reason });
+    this.events.emit('retried', { ...eventOf(attempt), durationMs: elapsed(attempt), delayMs, reason });
     return false;
   }
 
@@ -284,7 +274,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     markActiveSpanFailed(reason);
     this.logger.warn(`${where(delivery)} ${reason}; retrying in ${delayMs} ms`);
     await this.settle(delivery, () => delivery.retry(delayMs));
-    this.events.emit('retried', { ...attempt.event, durationMs: elapsed(attempt), delayMs, reason });
+    this.events.emit('retried', { ...eventOf(attempt), durationMs: elapsed(attempt), delayMs, reason });
   }
 
   /** Dead-letter, or, without a dead-letter queue, keep the message and say so: never drop it. */
@@ -294,7 +284,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     await this.settle(delivery, async () => {
       if (await delivery.deadLetter(reason)) {
         this.logger.error(`${where(delivery)} moved to the dead-letter queue: ${reason}`);
-        this.events.emit('dead-lettered', { ...attempt.event, durationMs: elapsed(attempt), reason });
+        this.events.emit('dead-lettered', { ...eventOf(attempt), durationMs: elapsed(attempt), reason });
         return;
       }
       const delayMs = policy.maxDelayMs;
@@ -303,7 +293,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
           `and comes back in ${delayMs} ms; configure deadLetterQueue to set it aside.`,
       );
       await delivery.retry(delayMs);
-      this.events.emit('retried', { ...attempt.event, durationMs: elapsed(attempt), delayMs, reason });
+      this.events.emit('retried', { ...eventOf(attempt), durationMs: elapsed(attempt), delayMs, reason });
     });
   }
 
@@ -311,7 +301,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     const { delivery } = attempt;
     this.logger.warn(`${where(delivery)} ${reason}; discarded, as consumers.unroutable is 'discard'`);
     await this.settle(delivery, () => delivery.ack());
-    this.events.emit('discarded', { ...attempt.event, reason });
+    this.events.emit('discarded', { ...eventOf(attempt), reason });
   }
 
   private async settle(delivery: Delivery, action: () => Promise<void>): Promise<void> {
@@ -367,6 +357,3 @@ function where(delivery: Delivery): string {
   return `Message ${logSafe(envelope.messageId)} (${envelope.manifest === undefined ? 'no manifest' : logSafe(envelope.manifest)}) on queue "${delivery.queue}"`;
 }
 
-function elapsed(attempt: Attempt): number {
-  return performance.now() - attempt.startedAt;
-}

@@ -70,6 +70,8 @@ describe.each(BACKENDS)('a batch handler on %s whose result names failed message
     const { app, events } = await harness.start({ providers: [ThrowingConsumer] });
 
     await Promise.all(ids.map((id) => events.waitFor('handled', id, 15_000)));
+    // 'retried' comes once the broker confirmed the retry, which can be after the message came back and was handled.
+    await Promise.all(ids.map((id) => events.waitFor('retried', id, 15_000)));
 
     expect(events.of('retried').map(({ messageId }) => messageId).sort()).toEqual([...ids].sort());
     expect(events.of('retried').every(({ reason }) => reason.includes('bulk insert failed'))).toBe(true);

@@ -4,6 +4,8 @@ import { SQS_MAX_BATCH_ENTRIES } from './sqs-backend.options';
 import { describeThrown } from '../../errors';
 import { logSafe } from '../../log-safe';
 
+const RELEASED: Promise<void> = Promise.resolve();
+
 /** A message the keeper holds invisible until `release()`. */
 export interface VisibilityLease {
   /** Stops renewing; resolves once no renewal that may include it is in flight. */
@@ -50,11 +52,12 @@ export class VisibilityKeeper {
     const held: Held = { message, renewedAt: Date.now(), warned: false };
     this.held.add(held);
     return {
-      release: async () => {
+      // So that a renewal of this message never lands after the caller's own visibility change
+      // or delete; renewals of other messages are none of its business. No async function: this
+      // runs twice per message, almost always with no renewal to wait for.
+      release: () => {
         this.held.delete(held);
-        // So that a renewal of this message never lands after the caller's own visibility change
-        // or delete; renewals of other messages are none of its business.
-        await held.renewal;
+        return held.renewal ?? RELEASED;
       },
     };
   }

@@ -51,9 +51,14 @@ export class MessageRunner {
 
   private async handle(info: QueueInfo, received: Received, freeSlot: (() => void) | undefined): Promise<Decision> {
     const { queue, logger } = this.deps;
-    const read = await this.decode(info, received);
-    if (read === undefined) return 'retry';
-    const { decoded, pointer } = read;
+    let decoded = decodeSqsMessage(received.message);
+    const { pointer } = decoded;
+    // Only an offloaded payload needs a wait (S3); the common path takes no promise layer for it.
+    if (pointer !== undefined) {
+      const read = await this.readOffloaded(info, received, decoded, pointer);
+      if (read === undefined) return 'retry';
+      decoded = read;
+    }
     const { delivery, decision } = deliveryOf({
       queue,
       info,
@@ -86,17 +91,14 @@ export class MessageRunner {
   }
 
   /**
-   * The message decoded, its payload first read from S3 when it was offloaded. Undefined when S3
-   * could not serve it in time (or the consumer is stopping): the message has then been handed
-   * back to the queue, without a handler having seen it.
+   * The message with its payload read from S3. Undefined when S3 could not serve it in time (or
+   * the consumer is stopping): the message has then been handed back to the queue, without a
+   * handler having seen it.
    */
-  private async decode(info: QueueInfo, received: Received): Promise<{ decoded: DecodedMessage; pointer?: PayloadPointer } | undefined> {
-    const decoded = decodeSqsMessage(received.message);
-    const { pointer } = decoded;
-    if (pointer === undefined) return { decoded };
+  private async readOffloaded(info: QueueInfo, received: Received, decoded: DecodedMessage, pointer: PayloadPointer): Promise<DecodedMessage | undefined> {
     const { queue, payloads, stopSignal, settlement, logger } = this.deps;
     const payload = await payloads.resolve(queue, decoded, pointer, stopSignal);
-    if (payload.status === 'ready') return { decoded: payload.decoded, pointer };
+    if (payload.status === 'ready') return payload.decoded;
     logger.warn(
       `queue=${queue} message=${logSafe(decoded.envelope.messageId)}: its payload ${logSafe(describePointer(pointer))} could not be read ` +
         `(${logSafe(payload.reason, 1000)}); it goes back to the queue without being handled`);

@@ -44,7 +44,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
   private readonly receiveController = abortControllerForManyPollers();
   /** Aborted by pause(), renewed by resume(): a paused consumer has no receive in progress. */
   private pauseController = abortControllerForManyPollers();
-  private receiveSignalNow = AbortSignal.any([this.receiveController.signal, this.pauseController.signal]);
+  private receiveSignalNow = signalForManyPollers(this.receiveController.signal, this.pauseController.signal);
   private readonly fifo = new FifoLines<Received>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly pollers: Promise<void>[] = [];
@@ -116,7 +116,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
     if (this.state !== 'paused') return;
     this.state = 'running';
     this.pauseController = abortControllerForManyPollers();
-    this.receiveSignalNow = AbortSignal.any([this.receiveController.signal, this.pauseController.signal]);
+    this.receiveSignalNow = signalForManyPollers(this.receiveController.signal, this.pauseController.signal);
     this.openGate();
   }
 
@@ -248,4 +248,11 @@ function abortControllerForManyPollers(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
+}
+
+/** Every poller's request listens on it (the SDK adds a listener or two per request): no leak, so no warning. */
+function signalForManyPollers(...signals: AbortSignal[]): AbortSignal {
+  const signal = AbortSignal.any(signals);
+  setMaxListeners(0, signal);
+  return signal;
 }
