@@ -6,7 +6,7 @@ import type { IncomingPayloads } from '../large-payload/incoming-payloads';
 import { describePointer, type PayloadPointer } from '../large-payload/payload-pointer';
 import type { QueueInfo } from '../sqs-directory';
 import { decodeSqsMessage, type DecodedMessage } from '../sqs-wire-format';
-import { deliveryOf, type Decision, type Received } from './received-message';
+import { ReceivedDelivery, type Decision, type Received } from './received-message';
 import type { Settlement } from './settlement';
 
 export interface MessageRunnerDependencies {
@@ -59,7 +59,7 @@ export class MessageRunner {
       if (read === undefined) return 'retry';
       decoded = read;
     }
-    const { delivery, decision } = deliveryOf({
+    const delivery = new ReceivedDelivery({
       queue,
       info,
       received,
@@ -81,7 +81,7 @@ export class MessageRunner {
       this.handling--;
     }
     await received.lease.release();
-    const taken = decision();
+    const taken = delivery.decision();
     if (taken === 'none') {
       logger.warn(
         `queue=${queue} message=${logSafe(delivery.envelope.messageId)}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +

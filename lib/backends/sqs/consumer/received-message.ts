@@ -16,11 +16,6 @@ export interface Received {
   readonly lease: VisibilityLease;
 }
 
-export interface ReceivedDelivery {
-  readonly delivery: Delivery;
-  decision(): Decision;
-}
-
 interface DeliveryParts {
   readonly queue: string;
   readonly info: QueueInfo;
@@ -37,40 +32,65 @@ interface DeliveryParts {
  * The Delivery handed to the handler for one received message, decoded (an undecodable message
  * says why), with ack, retry and dead-letter carried out at the broker.
  * One decision per delivery; if the broker refuses it, it is undone, so the message counts as
- * unsettled (and a FIFO group does not move past it).
+ * unsettled (and a FIFO group does not move past it). A class, not an object of closures: one is
+ * made per message, and its methods are shared.
  */
-export function deliveryOf({ queue, info, received, decoded, settlement, logger, acknowledge }: DeliveryParts): ReceivedDelivery {
-  const { message, lease } = received;
-  const { envelope, undecodable } = decoded;
-  let decision: Decision = 'none';
-  const settle = async (next: Decision, act: () => Promise<void>): Promise<void> => {
-    if (decision !== 'none') {
-      logger.warn(`queue=${queue} message=${logSafe(envelope.messageId)}: ${next} ignored, the message was already given ${decision}`);
+export class ReceivedDelivery implements Delivery {
+  readonly queue: string;
+  readonly envelope: Delivery['envelope'];
+  readonly undecodable?: string;
+  readonly receiveCount: number;
+  readonly groupId?: string;
+  private taken: Decision = 'none';
+
+  constructor(private readonly parts: DeliveryParts) {
+    const { message } = parts.received;
+    this.queue = parts.queue;
+    this.envelope = parts.decoded.envelope;
+    this.undecodable = parts.decoded.undecodable;
+    this.receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+    this.groupId = message.Attributes?.MessageGroupId;
+  }
+
+  /** The decision carried out at the broker so far. */
+  decision(): Decision {
+    return this.taken;
+  }
+
+  ack(): Promise<void> {
+    return this.settle('ack', 0, '');
+  }
+
+  retry(delayMs: number): Promise<void> {
+    return this.settle('retry', delayMs, '');
+  }
+
+  async deadLetter(reason: string): Promise<boolean> {
+    if (!this.parts.info.deadLetterTargetArn) return false;
+    await this.settle('dead-letter', 0, reason);
+    return true;
+  }
+
+  private async settle(next: Decision, delayMs: number, reason: string): Promise<void> {
+    if (this.taken !== 'none') {
+      this.parts.logger.warn(`queue=${this.queue} message=${logSafe(this.envelope.messageId)}: ${next} ignored, the message was already given ${this.taken}`);
       return;
     }
-    decision = next;
+    this.taken = next;
     try {
-      await lease.release();
-      await act();
+      await this.parts.received.lease.release();
+      await this.carryOut(next, delayMs, reason);
     } catch (error) {
-      decision = 'none';
+      this.taken = 'none';
       throw error;
     }
-  };
-  const receiptHandle = message.ReceiptHandle ?? '';
-  const delivery: Delivery = {
-    queue,
-    envelope,
-    undecodable,
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
-    groupId: message.Attributes?.MessageGroupId,
-    ack: () => settle('ack', () => acknowledge(receiptHandle, envelope.messageId)),
-    retry: (delayMs: number) => settle('retry', () => settlement.showAgainAfter(info, receiptHandle, delayMs)),
-    deadLetter: async (reason: string) => {
-      if (!info.deadLetterTargetArn) return false;
-      await settle('dead-letter', () => settlement.moveToDeadLetterQueue(info, message, envelope.messageId, reason));
-      return true;
-    },
-  };
-  return { delivery, decision: () => decision };
+  }
+
+  private carryOut(next: Decision, delayMs: number, reason: string): Promise<void> {
+    const { info, received, settlement, acknowledge } = this.parts;
+    const receiptHandle = received.message.ReceiptHandle ?? '';
+    if (next === 'ack') return acknowledge(receiptHandle, this.envelope.messageId);
+    if (next === 'retry') return settlement.showAgainAfter(info, receiptHandle, delayMs);
+    return settlement.moveToDeadLetterQueue(info, received.message, this.envelope.messageId, reason);
+  }
 }
