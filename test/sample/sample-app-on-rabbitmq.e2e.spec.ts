@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
-import type { Notification } from '../../sample-app/src/notifications/outbox';
-import type { Order, OrderStatus } from '../../sample-app/src/orders/order';
 import { rabbitMqUrl } from '../rabbitmq/rabbitmq-support';
 import { DATABASE_URL } from '../support/local-postgres';
 import { SQS_ENDPOINT_ENV } from '../support/sqs-env';
+import { orderFlowSpecs } from './sample-order-flows';
 
 /*
  * The sample app as `MELANGE_BROKER=rabbitmq npm run sample` runs it: main.ts in a process of its
@@ -141,36 +140,6 @@ describe('the sample app with MELANGE_BROKER=rabbitmq, over HTTP and RabbitMQ', 
     }
   }
 
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${app!.url}${path}`, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  }
-
-  async function place(customer: string, price: number, quantity = 1): Promise<Order> {
-    const { status, body } = await call<Order>('POST', '/orders', { customer, items: [{ sku: 'thing', quantity, price }] });
-    expect(status).toBe(201);
-    expect(body.status).toBe('PENDING');
-    return body;
-  }
-
-  async function poll<T>(path: string, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { body } = await call<T>('GET', path);
-      if (done(body)) return body;
-      if (Date.now() > deadline) throw new Error(`GET ${path} still answers ${JSON.stringify(body)} after ${timeoutMs} ms:\n${app!.output().slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  const settled = (id: string): Promise<Order> => poll<Order>(`/orders/${id}`, (order) => order.status === 'PAID' || order.status === 'PAYMENT_FAILED');
-  const notified = (id: string): Promise<Notification[]> => poll<Notification[]>(`/notifications?orderId=${id}`, (sent) => sent.length > 0);
-  const statusesOf = (order: Order): OrderStatus[] => order.history.map((step) => step.status);
-
   it('runs on the RabbitMQ of RABBITMQ_URL and starts no SQS server', async () => {
     expect(app!.broker).toBe(`RabbitMQ at ${brokerUrl.replace(/:[^:@/]*@/, ':***@')}`);
     expect(app!.output()).not.toContain('SQS/SNS server');
@@ -178,36 +147,7 @@ describe('the sample app with MELANGE_BROKER=rabbitmq, over HTTP and RabbitMQ', 
     expect(await childrenOf(app!.pid)).toEqual([]);
   });
 
-  it('takes an order under the limit to PAID through payments, and tells the customer', async () => {
-    const placed = await place('ada', 45, 2);
-    expect(placed.total).toBe(90);
-
-    const order = await settled(placed.id);
-    expect(statusesOf(order)).toEqual(['PENDING', 'PAYMENT_PROCESSING', 'PAID']);
-    expect(order.paymentId).toMatch(/^pay-/);
-    const [notification] = await notified(placed.id);
-    expect(notification).toMatchObject({ customer: 'ada', text: expect.stringContaining('payment of 90.00 EUR') });
-  });
-
-  it('takes an order above the limit to PAYMENT_FAILED, with the reason, and tells the customer', async () => {
-    const placed = await place('grace', 1450, 2);
-
-    const order = await settled(placed.id);
-    expect(statusesOf(order)).toEqual(['PENDING', 'PAYMENT_PROCESSING', 'PAYMENT_FAILED']);
-    expect(order.failureReason).toBe("2900.00 EUR exceeds grace's card limit of 1000.00 EUR");
-    const [notification] = await notified(placed.id);
-    expect(notification).toMatchObject({ customer: 'grace', text: expect.stringContaining('could not take payment') });
-  });
-
-  it('settles orders placed at once, each in its own group of the FIFO queues, each to its own outcome', async () => {
-    const prices = [10, 2000, 999.99, 1000.01, 500];
-    const placed = await Promise.all(prices.map((price, index) => place(`customer-${index}`, price)));
-
-    const orders = await Promise.all(placed.map((order) => settled(order.id)));
-    expect(orders.map((order) => order.status)).toEqual(['PAID', 'PAYMENT_FAILED', 'PAID', 'PAYMENT_FAILED', 'PAID']);
-    for (const order of orders) expect(statusesOf(order)).toEqual(['PENDING', 'PAYMENT_PROCESSING', order.status]);
-    await Promise.all(placed.map((order) => notified(order.id)));
-
+  orderFlowSpecs({ url: () => app!.url, output: () => app!.output() }, async () => {
     // FIFO on RabbitMQ is a single-active-consumer queue: declaring one with that argument succeeds
     // only if the app declared it so (the broker answers 406 to a declaration that differs).
     const connection = await connect(brokerUrl);
@@ -220,16 +160,6 @@ describe('the sample app with MELANGE_BROKER=rabbitmq, over HTTP and RabbitMQ', 
     } finally {
       await connection.close();
     }
-  });
-
-  it('answers 400 to an invalid order and 404 to an unknown one, without creating an order', async () => {
-    const before = (await call<Order[]>('GET', '/orders')).body.length;
-
-    const invalid = await call<{ message: string[] }>('POST', '/orders', { customer: '', items: [{ sku: 'x', quantity: 0, price: 1 }] });
-    expect(invalid.status).toBe(400);
-    expect(invalid.body.message).toEqual(['customer should not be empty', 'items.0.quantity must not be less than 1']);
-    expect((await call('GET', '/orders/ord-missing')).status).toBe(404);
-    expect((await call<Order[]>('GET', '/orders')).body).toHaveLength(before);
   });
 
   it('dead-letters nothing: the bindings keep PaymentStarted and the like away from queues without a handler for them', async () => {
