@@ -8,6 +8,7 @@ import {
   trace,
   type Link,
   type Span,
+  type SpanContext,
 } from '@opentelemetry/api';
 import { describeThrown, toError } from '../errors';
 
@@ -70,6 +71,30 @@ export function traceProcess<T>(target: SpanTarget, attributes: Readonly<Record<
     { kind: SpanKind.CONSUMER, attributes: spanAttributes(target, 'process'), links },
     producer,
     (span) => endWith(span, process),
+  );
+}
+
+/**
+ * A batch handler's call: a `process <queue>` span of its own, linked to each message's span, as
+ * OpenTelemetry's messaging conventions have it for batches; otherwise it would run inside the
+ * span of whichever message completed the batch. Without message spans it runs as it is.
+ */
+export function traceBatchProcess<T>(
+  target: { readonly system: string; readonly destination: string; readonly messageCount: number },
+  messageSpans: ReadonlyArray<SpanContext | undefined>,
+  process: () => Promise<T>,
+): Promise<T> {
+  const links: Link[] = messageSpans.flatMap((span) => (span ? [{ context: span }] : []));
+  if (links.length === 0) return process();
+  const attributes = {
+    'messaging.system': target.system,
+    'messaging.destination.name': target.destination,
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.batch.message_count': target.messageCount,
+  };
+  return tracer().startActiveSpan(`process ${target.destination}`, { kind: SpanKind.CONSUMER, links, attributes }, ROOT_CONTEXT, (span) =>
+    endWith(span, process),
   );
 }
 

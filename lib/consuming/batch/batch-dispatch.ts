@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type SpanContext } from '@opentelemetry/api';
-import { HandlerTimeoutError, describeThrown, toError } from '../../errors';
+import { trace, type SpanContext } from '@opentelemetry/api';
+import { HandlerTimeoutError, describeThrown } from '../../errors';
+import { traceBatchProcess } from '../../observability/tracing';
 import { describeHandler, type HandlerBinding } from '../dispatch-table';
 import type { Invocation } from '../invocation';
 import type { MessageContext } from '../message-context';
@@ -91,7 +92,10 @@ export class BatchDispatch {
     const timer =
       timeoutMs === undefined ? undefined : setTimeout(() => valid.forEach(({ item }) => item.failed(new HandlerTimeoutError(timeoutMs))), timeoutMs);
     try {
-      const result = await inBatchSpan(valid.map(({ item }) => item), () => prepared.call(valid.map(({ message }) => message), contexts));
+      const items = valid.map(({ item }) => item);
+      const [{ context, system }] = items as [BatchItem];
+      const target = { system, destination: context.queue, messageCount: items.length };
+      const result = await traceBatchProcess(target, items.map(({ span }) => span), () => prepared.call(valid.map(({ message }) => message), contexts));
       const failures = failuresOf(result, contexts);
       valid.forEach(({ item }, index) => {
         const failure = failures.get(index);
@@ -110,33 +114,4 @@ export class BatchDispatch {
 function fail(item: BatchItem, error: unknown): void {
   item.failed(error);
   item.ended(false);
-}
-
-/**
- * The batch call runs in a `process <queue>` span of its own, linked to each message's span, as
- * OpenTelemetry's messaging conventions have it for batches; otherwise it would run inside the span
- * of whichever message completed the batch. Without tracing (no message span) it runs as it is.
- */
-async function inBatchSpan<T>(items: readonly BatchItem[], work: () => Promise<T>): Promise<T> {
-  const links: Link[] = items.flatMap(({ span }) => (span ? [{ context: span }] : []));
-  if (links.length === 0) return work();
-  const [{ context, system }] = items as [BatchItem];
-  const attributes = {
-    'messaging.system': system,
-    'messaging.destination.name': context.queue,
-    'messaging.operation.type': 'process',
-    'messaging.operation.name': 'process',
-    'messaging.batch.message_count': items.length,
-  };
-  return trace.getTracer('nestjs-melange').startActiveSpan(`process ${context.queue}`, { kind: SpanKind.CONSUMER, links, attributes }, ROOT_CONTEXT, async (span) => {
-    try {
-      return await work();
-    } catch (error) {
-      span.recordException(toError(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error) });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
 }
