@@ -20,18 +20,20 @@ import { consumeScenario } from './scenarios/consume';
 import { dispatchScenario } from './scenarios/dispatch';
 import { latencyScenario } from './scenarios/latency';
 import { publishScenarios } from './scenarios/publish';
+import { rabbitmqScenario } from './scenarios/rabbitmq';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const sizes = process.argv.includes('--quick') ? QUICK : FULL;
   const [scenarioId, contenderName] = args;
   const server = new ServerScope();
-  const scenario = [consumeScenario(server, sizes), ...publishScenarios(server, sizes), latencyScenario(server, sizes), dispatchScenario(sizes)].find(
+  // rabbitmq: its first measured span, the consume half of a run.
+  const scenario = [consumeScenario(server, sizes), ...publishScenarios(server, sizes), latencyScenario(server, sizes), dispatchScenario(sizes), rabbitmqScenario(sizes)].find(
     (candidate) => candidate.id === scenarioId,
   );
   const contender = scenario?.contenders.find((candidate) => candidate.name.includes(contenderName ?? '\0'));
   if (!scenario || !contender) {
-    throw new Error(`usage: profile <consume|publish|publish-sns|latency|dispatch> "<contender>"; got ${scenarioId} "${contenderName}"`);
+    throw new Error(`usage: profile <consume|publish|publish-sns|latency|dispatch|rabbitmq> "<contender>"; got ${scenarioId} "${contenderName}"`);
   }
   const session = new Session();
   session.connect();

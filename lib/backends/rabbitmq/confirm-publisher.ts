@@ -91,7 +91,10 @@ export class ConfirmPublisher {
     // Writes beyond the socket's buffer wait for it to drain, so a burst cannot grow memory without bound.
     await this.drained;
     await new Promise<void>((resolve, reject) => {
-      const options = { ...message.options, mandatory: target.mandatory };
+      // Set on the caller's options rather than a spread copy (half a µs per message): every Encoded
+      // is made for one publish call, and a retry of it goes to the same target.
+      const { options } = message;
+      options.mandatory = target.mandatory;
       const written = channel.publish(target.exchange, target.routingKey, message.content, options, (error: unknown) =>
         error ? reject(error instanceof Error ? error : new Error(`the broker did not confirm: ${describeThrown(error)}`)) : resolve(),
       );
