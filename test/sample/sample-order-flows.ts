@@ -9,6 +9,9 @@ export interface SampleUnderTest {
 
 /** The sample's HTTP API as its users call it. */
 export class SampleClient {
+  /** Ids of the orders placed through this client. */
+  readonly placed: string[] = [];
+
   constructor(private readonly sample: SampleUnderTest) {}
 
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -24,6 +27,7 @@ export class SampleClient {
     const { status, body } = await this.call<Order>('POST', '/orders', { customer, items: [{ sku: 'thing', quantity, price }] });
     expect(status).toBe(201);
     expect(body.status).toBe('PENDING');
+    this.placed.push(body.id);
     return body;
   }
 
@@ -55,7 +59,7 @@ export const statusesOf = (order: Order): OrderStatus[] => order.history.map((st
  * The order flows every broker the sample runs on must carry the same way, registered as specs in
  * the calling describe block. `afterConcurrentOrders` adds what a broker shows of its FIFO queues.
  */
-export function orderFlowSpecs(sample: SampleUnderTest, afterConcurrentOrders?: () => Promise<void>): void {
+export function orderFlowSpecs(sample: SampleUnderTest, afterConcurrentOrders?: () => Promise<void>): SampleClient {
   const client = new SampleClient(sample);
 
   it('takes an order under the limit to PAID through payments, and tells the customer', async () => {
@@ -100,4 +104,5 @@ export function orderFlowSpecs(sample: SampleUnderTest, afterConcurrentOrders?: 
     expect((await client.call('GET', '/orders/ord-missing')).status).toBe(404);
     expect((await client.call<Order[]>('GET', '/orders')).body).toHaveLength(before);
   });
+  return client;
 }
