@@ -1,11 +1,9 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { InMemoryBackend, Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessageBatch } from '../../lib';
+import { useInMemoryTracing } from '../support/in-memory-tracing';
 import { Recorder, waitFor } from '../support/recorder';
 
 @Message('batch-span.item')
@@ -26,20 +24,7 @@ class ItemsConsumer {
 
 /** OpenTelemetry's messaging conventions: a batch is processed in a span of its own, linked to each message's. */
 describe('a batch handler under tracing', () => {
-  const exporter = new InMemorySpanExporter();
-  const contextManager = new AsyncLocalStorageContextManager();
-
-  beforeAll(() => {
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
-    context.setGlobalContextManager(contextManager.enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  });
-
-  afterAll(() => {
-    trace.disable();
-    context.disable();
-    propagation.disable();
-  });
+  const exporter = useInMemoryTracing();
 
   it('runs in one "process" span linked to the three messages\' spans, with the batch size', async () => {
     const moduleRef = await Test.createTestingModule({
