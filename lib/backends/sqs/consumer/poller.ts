@@ -96,20 +96,9 @@ export class Poller {
     const { slots } = this.host;
     const wanted = Math.min(SQS_MAX_BATCH_ENTRIES, slots.size);
     while (slots.free < 1 && this.active()) await slots.whenFree(1);
-    if (slots.free < wanted && this.active()) await this.gather(wanted);
+    // One wait with one timer, however many slots free up meanwhile: per receive, not per message.
+    if (slots.free < wanted && this.active()) await slots.whenFree(wanted, GATHER_WINDOW_MS);
     return this.active() ? slots.take(wanted) : 0;
-  }
-
-  private async gather(wanted: number): Promise<void> {
-    const { slots } = this.host;
-    const deadline = Date.now() + GATHER_WINDOW_MS;
-    while (slots.free < wanted && this.active()) {
-      const left = deadline - Date.now();
-      if (left <= 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([slots.whenFree(wanted), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
-      clearTimeout(timer);
-    }
   }
 
   private active(): boolean {

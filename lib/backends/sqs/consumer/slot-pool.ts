@@ -1,3 +1,10 @@
+/** A poller waiting for `count` free slots. */
+interface Waiter {
+  readonly count: number;
+  readonly wake: () => void;
+  timer?: NodeJS.Timeout;
+}
+
 /**
  * A consumer's handler slots: `size` messages at most are held at once, received and not yet
  * settled. Pollers take free slots before a receive, so the consumer never holds a message it
@@ -5,7 +12,7 @@
  */
 export class SlotPool {
   private used = 0;
-  private waiters: Array<() => void> = [];
+  private waiters: Waiter[] = [];
 
   constructor(readonly size: number) {}
 
@@ -25,22 +32,46 @@ export class SlotPool {
     return taken;
   }
 
+  /**
+   * Frees slots and wakes only the waiters that now have theirs: a slot freed per message must not
+   * send every waiting poller round its loop (and a gathering one through a new timer) each time.
+   */
   release(count: number): void {
     if (count <= 0) return;
     this.used -= count;
-    this.wakeAll();
+    if (this.waiters.some(this.hasSlots)) this.wake(this.hasSlots);
   }
 
-  /** Resolves once at least `count` slots are free, or at the next `wakeAll()`; callers check again. */
-  whenFree(count: number): Promise<void> {
+  /**
+   * Resolves once at least `count` slots are free, at the next `wakeAll()`, or when `withinMs`
+   * has passed; callers check again.
+   */
+  whenFree(count: number, withinMs?: number): Promise<void> {
     if (this.free >= count) return Promise.resolve();
-    return new Promise<void>((resolve) => this.waiters.push(resolve));
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = { count, wake: resolve };
+      if (withinMs !== undefined) waiter.timer = setTimeout(() => this.wake((other) => other === waiter), withinMs);
+      this.waiters.push(waiter);
+    });
   }
 
-  /** Wakes every waiter: they re-check what they wait for (few waiters: one per poller). */
+  /** Wakes every waiter (pause, stop): they re-check what they wait for. */
   wakeAll(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.wake(() => true);
+  }
+
+  private readonly hasSlots = (waiter: Waiter): boolean => waiter.count <= this.free;
+
+  private wake(due: (waiter: Waiter) => boolean): void {
+    const waiting: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (!due(waiter)) {
+        waiting.push(waiter);
+        continue;
+      }
+      clearTimeout(waiter.timer);
+      waiter.wake();
+    }
+    this.waiters = waiting;
   }
 }
