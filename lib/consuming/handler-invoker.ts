@@ -32,8 +32,18 @@ export class HandlerInvoker {
     private readonly contextCreator: ExternalContextCreator,
   ) {}
 
-  async invoke(handler: HandlerBinding, message: unknown, context: MessageContext): Promise<void> {
-    await (handler.isStatic ? this.staticHandler(handler) : await this.handlerPerMessage(handler, context))(message, context);
+  /**
+   * Calls the handler; resolves (to whatever it returned, which no one reads) when it is done. A
+   * throw, even a synchronous one, comes back as a rejection. A singleton's handler is called
+   * without an async layer of ours: its own promise is the one awaited.
+   */
+  invoke(handler: HandlerBinding, message: unknown, context: MessageContext): Promise<unknown> {
+    if (!handler.isStatic) return this.invokePerMessage(handler, message, context);
+    try {
+      return Promise.resolve(this.staticHandler(handler)(message, context));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -69,9 +79,9 @@ export class HandlerInvoker {
     return created;
   }
 
-  private async handlerPerMessage(handler: HandlerBinding, context: MessageContext): Promise<Handler> {
+  private async invokePerMessage(handler: HandlerBinding, message: unknown, context: MessageContext): Promise<void> {
     const { instance, contextId } = await this.instanceFor(handler, context);
-    return this.create(handler, instance, contextId);
+    await this.create(handler, instance, contextId)(message, context);
   }
 
   /**

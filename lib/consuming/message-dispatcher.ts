@@ -10,7 +10,7 @@ import { MELANGE_MODULE_OPTIONS, type IdempotencyOptions, type MelangeModuleOpti
 import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { Inbox } from '../outbox/inbox';
 import { MelangeEvents } from '../observability/melange-events';
-import { markActiveSpanFailed, traceProcess } from '../observability/tracing';
+import { markActiveSpanFailed, traceProcess, tracingActive } from '../observability/tracing';
 import { JSON_SERIALIZER_ID } from '../serialization/json.serializer';
 import { SerializerRegistry } from '../serialization/serializer-registry';
 import { elapsed, eventOf, handledEvent, type Attempt } from './attempt';
@@ -19,7 +19,7 @@ import { BatchInvoker } from './batch/batch-invoker';
 import { describeHandler, type DispatchTable, type Route } from './dispatch-table';
 import { describeError as describe, isRetryable } from './handler-errors';
 import { HandlerInvoker } from './handler-invoker';
-import { timedInvocation, type Invocation } from './invocation';
+import { TimedInvocation, type Invocation } from './invocation';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
 
@@ -109,10 +109,14 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     const { envelope } = delivery;
     const attempt: Attempt = { delivery, backend: table.backend, startedAt: performance.now() };
     try {
-      const system = this.backends.systemOf(table.backend);
-      await traceProcess({ system, destination: delivery.queue, messageId: envelope.messageId }, envelope.attributes, () =>
-        this.process(table, attempt),
-      );
+      if (!tracingActive()) {
+        await this.process(table, attempt);
+      } else {
+        const system = this.backends.systemOf(table.backend);
+        await traceProcess({ system, destination: delivery.queue, messageId: envelope.messageId }, envelope.attributes, () =>
+          this.process(table, attempt),
+        );
+      }
     } catch (error) {
       // A defect of ours, or a throwing listener of the tracing SDK: the message is not settled,
       // so the broker delivers it again; the consume loop goes on.
@@ -143,9 +147,9 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     const key = route.handler.inbox || this.idempotency ? keyOf(delivery) : '';
     if (route.handler.inbox) return this.handleInInbox(attempt, route, message, key);
     if (this.idempotency && !(await this.claim(attempt, key))) return;
-    const { outcome, finished } = this.invoke(table, route, message, delivery);
+    const invocation = this.invoke(table, route, message, delivery);
     try {
-      await outcome;
+      await invocation.outcome;
     } catch (thrown) {
       // Handlers throw anything (null, strings, revoked Proxies): from here on it is an Error.
       const error = toError(thrown);
@@ -156,7 +160,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
       await this.handlerFailed(attempt, route, error);
       // The handler is still running: keep its slot, and its idempotency claim, until it ends, so
       // the retry cannot run beside it; then record how it ended, for the retry to see.
-      const succeeded = await finished();
+      const succeeded = await invocation.finished();
       return this.remember(delivery, key, succeeded ? 'complete' : 'abandon');
     }
     if (this.idempotency) await this.remember(delivery, key, 'complete');
@@ -183,7 +187,9 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     let result: 'handled' | 'duplicate';
     try {
       if (!this.inbox) throw new OutboxConfigurationError('inbox handlers need an outbox database with transaction()');
-      result = await this.inbox.run(key, (transaction) => this.invoker.invoke(route.handler, message, { ...contextOf(delivery), transaction }));
+      result = await this.inbox.run(key, async (transaction) => {
+        await this.invoker.invoke(route.handler, message, { ...contextOf(delivery), transaction });
+      });
     } catch (thrown) {
       return this.handlerFailed(attempt, route, toError(thrown));
     }
@@ -200,7 +206,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
   /** A batch handler's messages wait for their batch; any other handler is called now. */
   private invoke(table: DispatchTable, route: Route, message: unknown, delivery: Delivery): Invocation {
     if (route.handler.batch) return this.batches.submit(route.handler, message, contextOf(delivery), this.backends.systemOf(table.backend));
-    return timedInvocation(this.invoker.invoke(route.handler, message, contextOf(delivery)), this.handlerTimeoutMs);
+    return new TimedInvocation(this.invoker.invoke(route.handler, message, contextOf(delivery)), this.handlerTimeoutMs);
   }
 
   /** Tells the idempotency store, if there is one, how the handler ended. */

@@ -26,7 +26,7 @@ const NO_TRACE_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
  * no-ops and no context would travel, so the span work (a few µs and promises per message) is
  * skipped. Asked per message, because an SDK may be registered after the module starts.
  */
-function tracingActive(): boolean {
+export function tracingActive(): boolean {
   const provider = trace.getTracerProvider();
   const noTracer = provider instanceof ProxyTracerProvider && provider.getDelegate() === NO_SDK_TRACER_PROVIDER;
   return !noTracer || propagation.fields().length > 0;
@@ -59,10 +59,10 @@ export function tracePublish<T>(target: SpanTarget, send: (traceAttributes: Read
 
 /**
  * Consumer side: runs the handling of one message in a `process <queue>` span that continues the
- * producer's trace and links to the producer's span.
+ * producer's trace and links to the producer's span. The dispatcher calls it only while
+ * `tracingActive()`, so that without an SDK a message costs no span target and closure.
  */
 export function traceProcess<T>(target: SpanTarget, attributes: Readonly<Record<string, string>>, process: () => Promise<T>): Promise<T> {
-  if (!tracingActive()) return process();
   const producer = propagation.extract(ROOT_CONTEXT, attributes);
   const producerSpan = trace.getSpanContext(producer);
   const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
