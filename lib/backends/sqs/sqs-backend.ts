@@ -172,7 +172,7 @@ export class SqsBackend implements MessagingBackend {
       }
     }
     const info = await this.directory.queue(queue);
-    await this.outgoing.store(queue, envelope, outgoing);
+    if (outgoing.offload !== undefined) await this.outgoing.store(queue, envelope, outgoing);
     const entry: OutgoingEntry = {
       envelope,
       body: outgoing.body,
@@ -181,10 +181,8 @@ export class SqsBackend implements MessagingBackend {
       deduplicationId: this.deduplicationId(info, envelope, options),
       delaySeconds: options.delaySeconds,
     };
-    return this.batcherFor(`queue ${info.url}`, info.fifo, this.settings.limits.queue, (entries) => this.sendBatch(queue, info, entries)).add(
-      entry,
-      outgoing.size,
-    );
+    const batcher = this.batchers.get(info.url) ?? this.newBatcher(info.url, info.fifo, this.settings.limits.queue, (entries) => this.sendBatch(queue, info, entries));
+    return batcher.add(entry, outgoing.size);
   }
 
   async publish(topic: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
@@ -200,7 +198,7 @@ export class SqsBackend implements MessagingBackend {
       );
     }
     const info = await this.directory.topic(topic);
-    await this.outgoing.store(topic, envelope, outgoing);
+    if (outgoing.offload !== undefined) await this.outgoing.store(topic, envelope, outgoing);
     const entry: OutgoingEntry = {
       envelope,
       body: outgoing.body,
@@ -208,10 +206,8 @@ export class SqsBackend implements MessagingBackend {
       groupId: options.groupId,
       deduplicationId: this.deduplicationId(info, envelope, options),
     };
-    return this.batcherFor(`topic ${info.arn}`, info.fifo, this.settings.limits.topic, (entries) => this.publishBatch(topic, info, entries)).add(
-      entry,
-      outgoing.size,
-    );
+    const batcher = this.batchers.get(info.arn) ?? this.newBatcher(info.arn, info.fifo, this.settings.limits.topic, (entries) => this.publishBatch(topic, info, entries));
+    return batcher.add(entry, outgoing.size);
   }
 
   consume(queue: string, handler: DeliveryHandler, options: ConsumeOptions): ConsumerHandle {
@@ -304,24 +300,24 @@ export class SqsBackend implements MessagingBackend {
     return options.deduplicationId ?? (info.contentBasedDeduplication ? undefined : envelope.messageId);
   }
 
-  /** Batches to one destination; `maxBytes` is its kind's limit, which SQS and SNS also set for a whole batch request. */
-  private batcherFor(
+  /**
+   * Batches to one destination, keyed by its URL or ARN (they cannot collide); `maxBytes` is its
+   * kind's limit, which SQS and SNS also set for a whole batch request.
+   */
+  private newBatcher(
     key: string,
     fifo: boolean,
     maxBytes: number,
     send: (entries: readonly OutgoingEntry[]) => Promise<ReadonlyArray<EntryOutcome<SendResult>>>,
   ): RequestBatcher<OutgoingEntry, SendResult> {
-    let batcher = this.batchers.get(key);
-    if (!batcher) {
-      batcher = new RequestBatcher<OutgoingEntry, SendResult>({
-        maxEntries: SQS_MAX_BATCH_ENTRIES,
-        maxBytes,
-        windowMs: this.settings.batchWindowMs,
-        serial: fifo,
-        send,
-      });
-      this.batchers.set(key, batcher);
-    }
+    const batcher = new RequestBatcher<OutgoingEntry, SendResult>({
+      maxEntries: SQS_MAX_BATCH_ENTRIES,
+      maxBytes,
+      windowMs: this.settings.batchWindowMs,
+      serial: fifo,
+      send,
+    });
+    this.batchers.set(key, batcher);
     return batcher;
   }
 
