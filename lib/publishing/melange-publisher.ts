@@ -1,6 +1,6 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
-import type { SendOptions, SendResult } from '../backends/messaging-backend';
+import type { MessagingBackend, SendOptions, SendResult } from '../backends/messaging-backend';
 import {
   InvalidDestinationError,
   MessageRejectedError,
@@ -15,7 +15,7 @@ import type { Envelope } from '../messages/envelope';
 import { MAX_MESSAGE_ID_LENGTH, newMessageId } from '../messages/message-id';
 import { declaredDestinationOf, type MessageDestination } from '../messages/message.decorator';
 import { MelangeEvents } from '../observability/melange-events';
-import { tracePublish } from '../observability/tracing';
+import { tracePublish, tracingActive } from '../observability/tracing';
 import type { OutboxTransaction } from '../outbox/outbox-database';
 import { OutboxStore, type OutboxEntry } from '../outbox/outbox-store';
 import { SerializerRegistry } from '../serialization/serializer-registry';
@@ -82,11 +82,12 @@ export class MelangePublisher {
     }
     const startedAt = performance.now();
     try {
-      const span = { system: this.backends.systemOf(backendName), destination: name, messageId: envelope.messageId };
-      const result = await tracePublish(span, (traceAttributes) => {
-        const traced = withTraceAttributes(envelope, traceAttributes);
-        return target.queue !== undefined ? backend.send(name, traced, sendOptions) : backend.publish(name, traced, sendOptions);
-      });
+      // Without an OpenTelemetry SDK, no span target and closure per message.
+      const result = !tracingActive()
+        ? await sendTo(backend, target, envelope, sendOptions)
+        : await tracePublish({ system: this.backends.systemOf(backendName), destination: name, messageId: envelope.messageId }, (traceAttributes) =>
+            sendTo(backend, target, withTraceAttributes(envelope, traceAttributes), sendOptions),
+          );
       // Payloads are built only for listeners: publish() is the hot path of a producer.
       if (this.events.has('published')) {
         this.events.emit('published', { ...publishedEvent(envelope, backendName, name), durationMs: performance.now() - startedAt });
@@ -167,6 +168,10 @@ export class MelangePublisher {
 
 function publishedEvent(envelope: Envelope, backend: string, destination: string): { messageId: string; manifest?: string; backend: string; destination: string } {
   return { messageId: envelope.messageId, manifest: envelope.manifest, backend, destination };
+}
+
+function sendTo(backend: MessagingBackend, target: MessageDestination, envelope: Envelope, options: SendOptions): Promise<SendResult> {
+  return target.queue !== undefined ? backend.send(target.queue, envelope, options) : backend.publish(target.topic, envelope, options);
 }
 
 function withTraceAttributes(envelope: Envelope, traceAttributes: Readonly<Record<string, string>>): Envelope {
