@@ -55,6 +55,14 @@ describe('SlotPool', () => {
     }
   });
 
+  it('wakes a waiter for more slots than the pool has once all of them are free', async () => {
+    const pool = new SlotPool(3);
+    pool.take(3);
+    const wantsTen = pool.whenFree(10);
+    pool.release(3);
+    expect(await settledNow(wantsTen)).toBe(true);
+  });
+
   it('wakes every waiter on wakeAll (pause, stop), free slots or not', async () => {
     const pool = new SlotPool(2);
     pool.take(2);

@@ -49,7 +49,8 @@ export class SlotPool {
   whenFree(count: number, withinMs?: number): Promise<void> {
     if (this.free >= count) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const waiter: Waiter = { count, wake: resolve };
+      // More than the pool holds would never come: all of it will do.
+      const waiter: Waiter = { count: Math.min(count, this.size), wake: resolve };
       if (withinMs !== undefined) waiter.timer = setTimeout(() => this.wake((other) => other === waiter), withinMs);
       this.waiters.push(waiter);
     });

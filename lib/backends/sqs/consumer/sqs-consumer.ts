@@ -1,6 +1,7 @@
 import type { Message as SqsMessage, SQSClient } from '@aws-sdk/client-sqs';
 import type { LoggerService } from '@nestjs/common';
 import { setMaxListeners } from 'node:events';
+import { describeThrown } from '../../../errors';
 import type { ConsumerHandle, ConsumerStatus, DeliveryHandler } from '../../messaging-backend';
 import type { IncomingPayloads } from '../large-payload/incoming-payloads';
 import { SQS_MAX_BATCH_ENTRIES, SQS_MAX_VISIBILITY_SECONDS, type ResolvedSqsSettings } from '../sqs-backend.options';
@@ -205,10 +206,17 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
   private track(work: Promise<unknown>, after?: () => void): void {
     this.runs++;
     const ended = (): void => {
-      after?.();
-      if (--this.runs === 0) this.whenIdle?.();
+      try {
+        after?.();
+      } finally {
+        if (--this.runs === 0) this.whenIdle?.();
+      }
     };
-    void work.then(ended, ended);
+    void work.then(ended, (error: unknown) => {
+      // Runs catch what a message throws; this is a defect of ours, and stop() must not wait for it.
+      this.deps.logger.error(`queue=${this.deps.queue}: a message's run failed inside the consumer: ${describeThrown(error, { withName: true })}`);
+      ended();
+    });
   }
 
   /**
