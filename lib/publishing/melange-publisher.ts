@@ -70,23 +70,23 @@ export class MelangePublisher {
     if (!target) throw new NoDestinationError(type);
     const name = target.queue ?? target.topic;
     if (typeof name !== 'string' || name === '') throw new InvalidDestinationError(type, target);
+    const kind = target.queue !== undefined ? 'queue' : 'topic';
     const backendName = target.backend ?? this.backends.defaultName;
-    const backend = this.backends.get(backendName, `Destination ${target.queue !== undefined ? 'queue' : 'topic'} "${name}"`);
+    const backend = this.backends.get(backendName, `Destination ${kind} "${name}"`);
     if (options.messageId !== undefined) assertUsableMessageId(name, options.messageId);
     const envelope = this.envelope(message, type, options);
     const { groupId, deduplicationId, delaySeconds } = options;
     const sendOptions: SendOptions = { groupId, deduplicationId, delaySeconds };
     if (options.transaction !== undefined) {
-      const kind = target.queue !== undefined ? 'queue' : 'topic';
       return this.storeInOutbox(options.transaction, { backend: backendName, kind, destination: name, envelope, options: sendOptions });
     }
     const startedAt = performance.now();
     try {
       // Without an OpenTelemetry SDK, no span target and closure per message.
       const result = !tracingActive()
-        ? await sendTo(backend, target, envelope, sendOptions)
+        ? await sendTo(backend, kind, name, envelope, sendOptions)
         : await tracePublish({ system: this.backends.systemOf(backendName), destination: name, messageId: envelope.messageId }, (traceAttributes) =>
-            sendTo(backend, target, withTraceAttributes(envelope, traceAttributes), sendOptions),
+            sendTo(backend, kind, name, withTraceAttributes(envelope, traceAttributes), sendOptions),
           );
       // Payloads are built only for listeners: publish() is the hot path of a producer.
       if (this.events.has('published')) {
@@ -170,8 +170,8 @@ function publishedEvent(envelope: Envelope, backend: string, destination: string
   return { messageId: envelope.messageId, manifest: envelope.manifest, backend, destination };
 }
 
-function sendTo(backend: MessagingBackend, target: MessageDestination, envelope: Envelope, options: SendOptions): Promise<SendResult> {
-  return target.queue !== undefined ? backend.send(target.queue, envelope, options) : backend.publish(target.topic, envelope, options);
+function sendTo(backend: MessagingBackend, kind: 'queue' | 'topic', name: string, envelope: Envelope, options: SendOptions): Promise<SendResult> {
+  return kind === 'queue' ? backend.send(name, envelope, options) : backend.publish(name, envelope, options);
 }
 
 function withTraceAttributes(envelope: Envelope, traceAttributes: Readonly<Record<string, string>>): Envelope {
