@@ -1,15 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import {
-  ListQueuesCommand,
-  SQSClient,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-  type SQSClientConfig,
-} from '@aws-sdk/client-sqs';
-import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListQueuesCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { Envelope } from '../../messages/envelope';
-import { MessageRejectedError, SendFailedError, describeThrown, toError } from '../../errors';
-import { logSafe } from '../../log-safe';
 import type {
   ConsumeOptions,
   ConsumerHandle,
@@ -21,9 +13,7 @@ import type {
   SubscriptionSpec,
   TopicSpec,
 } from '../messaging-backend';
-import { RequestBatcher, type EntryOutcome } from './request-batcher';
 import {
-  SQS_MAX_BATCH_ENTRIES,
   resolveSqsSettings,
   type ResolvedSqsSettings,
   type SqsBackendOptions,
@@ -35,9 +25,10 @@ import { IncomingPayloads, type IncomingPayload } from './large-payload/incoming
 import type { PayloadPointer } from './large-payload/payload-pointer';
 import { OutgoingPayloads } from './large-payload/outgoing-payloads';
 import { S3PayloadStore } from './large-payload/s3-payload-store';
-import { SqsDirectory, queueNameOf, type QueueInfo, type TopicInfo } from './sqs-directory';
+import { SqsDirectory } from './sqs-directory';
 import { SqsInfrastructure } from './sqs-infrastructure';
-import { encodeForQueue, encodeForTopic, type DecodedMessage, type WireAttributes } from './sqs-wire-format';
+import { SqsSender } from './sqs-sender';
+import type { DecodedMessage } from './sqs-wire-format';
 
 const CONNECT_TIMEOUT_MS = 3_000;
 const REQUEST_SOCKET_TIMEOUT_MS = 10_000;
@@ -45,16 +36,6 @@ const POLL_SOCKET_MARGIN_SECONDS = 5;
 /** Keep-alive agent options (the SDK adds keepAlive) with no socket limit: see the polling client. */
 const UNBOUNDED_AGENT = { maxSockets: Infinity };
 
-/** One message waiting for its batch request. */
-interface OutgoingEntry {
-  readonly envelope: Envelope;
-  /** Queue body or SNS message. */
-  readonly body: string;
-  readonly attributes: WireAttributes;
-  readonly groupId?: string;
-  readonly deduplicationId?: string;
-  readonly delaySeconds?: number;
-}
 
 /**
  * Amazon SQS + SNS behind the MessagingBackend contract, in Python melange's wire format.
@@ -72,13 +53,12 @@ export class SqsBackend implements MessagingBackend {
   private readonly ownClients: Array<SQSClient | SNSClient> = [];
   private readonly directory: SqsDirectory;
   private readonly infrastructure: SqsInfrastructure;
-  private readonly batchers = new Map<string, RequestBatcher<OutgoingEntry, SendResult>>();
+  private readonly sender: SqsSender;
   private readonly consumers = new Set<SqsConsumer>();
   /** Queue counts, dead-letter peek and redrive, purge and declaration plans, for `MelangeAdmin`. */
   readonly admin: BackendAdmin;
   /** Offloaded payloads in S3, when the payloadOffloading option is given. */
   private readonly payloadStore: S3PayloadStore | undefined;
-  private readonly outgoing: OutgoingPayloads;
   private readonly incoming: IncomingPayloads;
 
   constructor(options: SqsBackendOptions = {}) {
@@ -128,7 +108,8 @@ export class SqsBackend implements MessagingBackend {
           options.payloadOffloading?.client,
         )
       : undefined;
-    this.outgoing = new OutgoingPayloads(this.settings.limits, offloading, this.payloadStore);
+    const outgoing = new OutgoingPayloads(this.settings.limits, offloading, this.payloadStore);
+    this.sender = new SqsSender({ sqs: this.sqs, sns: this.sns, directory: this.directory, settings: this.settings, outgoing, logger: this.logger });
     this.incoming = new IncomingPayloads(offloading, this.payloadStore, this.logger);
   }
 
@@ -153,61 +134,12 @@ export class SqsBackend implements MessagingBackend {
     return this.infrastructure.declareSubscription(spec);
   }
 
-  async send(queue: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
-    const encoded = encodeForQueue(envelope);
-    const fifo = queueNameOf(queue).endsWith('.fifo');
-    // Everything that can be checked without the broker is checked before any request.
-    const outgoing = this.outgoing.plan(queue, 'queue', envelope, encoded.body, encoded.attributes);
-    this.assertOrdering(queue, envelope, fifo, options);
-    if (options.delaySeconds !== undefined) {
-      if (fifo) {
-        throw new MessageRejectedError(
-          queue,
-          envelope.messageId,
-          'FIFO queues have no per-message delay; set delaySeconds on the queue instead',
-        );
-      }
-      if (!Number.isInteger(options.delaySeconds) || options.delaySeconds < 0 || options.delaySeconds > 900) {
-        throw new MessageRejectedError(queue, envelope.messageId, `delaySeconds must be an integer from 0 to 900, got ${options.delaySeconds}`);
-      }
-    }
-    const info = await this.directory.queue(queue);
-    if (outgoing.offload !== undefined) await this.outgoing.store(queue, envelope, outgoing);
-    const entry: OutgoingEntry = {
-      envelope,
-      body: outgoing.body,
-      attributes: outgoing.attributes,
-      groupId: options.groupId,
-      deduplicationId: this.deduplicationId(info, envelope, options),
-      delaySeconds: options.delaySeconds,
-    };
-    const batcher = this.batchers.get(info.url) ?? this.newBatcher(info.url, info.fifo, this.settings.limits.queue, (entries) => this.sendBatch(queue, info, entries));
-    return batcher.add(entry, outgoing.size);
+  send(queue: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
+    return this.sender.send(queue, envelope, options);
   }
 
-  async publish(topic: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
-    const encoded = encodeForTopic(envelope);
-    const fifo = topic.endsWith('.fifo');
-    const outgoing = this.outgoing.plan(topic, 'topic', envelope, encoded.message, encoded.attributes);
-    this.assertOrdering(topic, envelope, fifo, options);
-    if (options.delaySeconds !== undefined) {
-      throw new MessageRejectedError(
-        topic,
-        envelope.messageId,
-        'SNS topics have no per-message delay; set delaySeconds on the subscribed queues instead',
-      );
-    }
-    const info = await this.directory.topic(topic);
-    if (outgoing.offload !== undefined) await this.outgoing.store(topic, envelope, outgoing);
-    const entry: OutgoingEntry = {
-      envelope,
-      body: outgoing.body,
-      attributes: outgoing.attributes,
-      groupId: options.groupId,
-      deduplicationId: this.deduplicationId(info, envelope, options),
-    };
-    const batcher = this.batchers.get(info.arn) ?? this.newBatcher(info.arn, info.fifo, this.settings.limits.topic, (entries) => this.publishBatch(topic, info, entries));
-    return batcher.add(entry, outgoing.size);
+  publish(topic: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
+    return this.sender.publish(topic, envelope, options);
   }
 
   consume(queue: string, handler: DeliveryHandler, options: ConsumeOptions): ConsumerHandle {
@@ -268,173 +200,10 @@ export class SqsBackend implements MessagingBackend {
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((consumer) => consumer.abandon()));
     this.consumers.clear();
-    await Promise.all([...this.batchers.values()].map((batcher) => batcher.drain()));
+    await this.sender.drain();
     await this.payloadStore?.close();
     for (const client of this.ownClients.splice(0)) {
       client.destroy();
     }
-  }
-
-  private assertOrdering(destination: string, envelope: Envelope, fifo: boolean, options: SendOptions): void {
-    if (fifo && !options.groupId) {
-      throw new MessageRejectedError(
-        destination,
-        envelope.messageId,
-        'FIFO destinations need a groupId: messages of one group are delivered in order',
-      );
-    }
-    if (!fifo && options.deduplicationId !== undefined) {
-      throw new MessageRejectedError(destination, envelope.messageId, 'deduplicationId only applies to FIFO destinations');
-    }
-  }
-
-  /**
-   * The caller's id wins. Without one, a FIFO destination that does not de-duplicate by content gets
-   * the envelope's stable message id, so re-sending the same envelope is dropped as a duplicate
-   * (Python melange used a random id, which de-duplicates nothing).
-   */
-  private deduplicationId(info: QueueInfo | TopicInfo, envelope: Envelope, options: SendOptions): string | undefined {
-    if (!info.fifo) {
-      return undefined;
-    }
-    return options.deduplicationId ?? (info.contentBasedDeduplication ? undefined : envelope.messageId);
-  }
-
-  /**
-   * Batches to one destination, keyed by its URL or ARN (they cannot collide); `maxBytes` is its
-   * kind's limit, which SQS and SNS also set for a whole batch request.
-   */
-  private newBatcher(
-    key: string,
-    fifo: boolean,
-    maxBytes: number,
-    send: (entries: readonly OutgoingEntry[]) => Promise<ReadonlyArray<EntryOutcome<SendResult>>>,
-  ): RequestBatcher<OutgoingEntry, SendResult> {
-    const batcher = new RequestBatcher<OutgoingEntry, SendResult>({
-      maxEntries: SQS_MAX_BATCH_ENTRIES,
-      maxBytes,
-      windowMs: this.settings.batchWindowMs,
-      serial: fifo,
-      send,
-    });
-    this.batchers.set(key, batcher);
-    return batcher;
-  }
-
-  private async sendBatch(
-    queue: string,
-    info: QueueInfo,
-    entries: readonly OutgoingEntry[],
-  ): Promise<ReadonlyArray<EntryOutcome<SendResult>>> {
-    try {
-      if (entries.length === 1) {
-        const [entry] = entries as [OutgoingEntry];
-        const response = await this.sqs.send(
-          new SendMessageCommand({
-            QueueUrl: info.url,
-            MessageBody: entry.body,
-            MessageAttributes: entry.attributes,
-            MessageGroupId: entry.groupId,
-            MessageDeduplicationId: entry.deduplicationId,
-            DelaySeconds: entry.delaySeconds,
-          }),
-        );
-        return [{ ok: true, value: { messageId: entry.envelope.messageId, brokerMessageId: response.MessageId } }];
-      }
-      const response = await this.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: info.url,
-          Entries: entries.map((entry, index) => ({
-            Id: String(index),
-            MessageBody: entry.body,
-            MessageAttributes: entry.attributes,
-            MessageGroupId: entry.groupId,
-            MessageDeduplicationId: entry.deduplicationId,
-            DelaySeconds: entry.delaySeconds,
-          })),
-        }),
-      );
-      return this.outcomes(queue, entries, response.Successful, response.Failed);
-    } catch (error) {
-      return this.failAll(queue, entries, error);
-    }
-  }
-
-  private async publishBatch(
-    topic: string,
-    info: TopicInfo,
-    entries: readonly OutgoingEntry[],
-  ): Promise<ReadonlyArray<EntryOutcome<SendResult>>> {
-    try {
-      if (entries.length === 1) {
-        const [entry] = entries as [OutgoingEntry];
-        const response = await this.sns.send(
-          new PublishCommand({
-            TopicArn: info.arn,
-            Message: entry.body,
-            MessageAttributes: entry.attributes,
-            MessageGroupId: entry.groupId,
-            MessageDeduplicationId: entry.deduplicationId,
-          }),
-        );
-        return [{ ok: true, value: { messageId: entry.envelope.messageId, brokerMessageId: response.MessageId } }];
-      }
-      const response = await this.sns.send(
-        new PublishBatchCommand({
-          TopicArn: info.arn,
-          PublishBatchRequestEntries: entries.map((entry, index) => ({
-            Id: String(index),
-            Message: entry.body,
-            MessageAttributes: entry.attributes,
-            MessageGroupId: entry.groupId,
-            MessageDeduplicationId: entry.deduplicationId,
-          })),
-        }),
-      );
-      return this.outcomes(topic, entries, response.Successful, response.Failed);
-    } catch (error) {
-      return this.failAll(topic, entries, error);
-    }
-  }
-
-  private outcomes(
-    destination: string,
-    entries: readonly OutgoingEntry[],
-    successful: ReadonlyArray<{ Id?: string; MessageId?: string }> | undefined,
-    failed: ReadonlyArray<{ Id?: string; Code?: string; Message?: string }> | undefined,
-  ): ReadonlyArray<EntryOutcome<SendResult>> {
-    const successById = new Map((successful ?? []).map((entry) => [entry.Id, entry]));
-    const failureById = new Map((failed ?? []).map((entry) => [entry.Id, entry]));
-    return entries.map((entry, index): EntryOutcome<SendResult> => {
-      const id = String(index);
-      const success = successById.get(id);
-      if (success) {
-        return { ok: true, value: { messageId: entry.envelope.messageId, brokerMessageId: success.MessageId } };
-      }
-      const failure = failureById.get(id);
-      const error = new SendFailedError(
-        destination,
-        entry.envelope.messageId,
-        failure?.Code ?? 'MissingResult',
-        failure?.Message ?? 'the broker reported neither success nor failure for this entry',
-      );
-      this.logger.error(`destination=${destination} message=${logSafe(entry.envelope.messageId)}: ${error.message}`);
-      return { ok: false, error };
-    });
-  }
-
-  private failAll(
-    destination: string,
-    entries: readonly OutgoingEntry[],
-    error: unknown,
-  ): ReadonlyArray<EntryOutcome<SendResult>> {
-    const code = toError(error).name;
-    const detail = describeThrown(error);
-    this.logger.error(
-      `destination=${destination}: a request carrying ${entries.length} message(s) failed: ${describeThrown(error, { withName: true })}`);
-    return entries.map((entry) => ({
-      ok: false,
-      error: new SendFailedError(destination, entry.envelope.messageId, code, detail),
-    }));
   }
 }
