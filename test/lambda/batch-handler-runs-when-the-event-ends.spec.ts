@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessageBatch, SqsBackend } from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
-import { CapturingLogger } from '../support/capturing-logger';
-import { lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { Injectable } from '@nestjs/common';
+import { Message, MelangePublisher, MessageConsumer, OnMessageBatch } from '../../lib';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { lambdaContext, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
+import { uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-batch-flush');
 /** Far longer than the invocation may take: a batch that waited it out would fail the spec. */
@@ -26,30 +25,11 @@ class ItemsConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: QUEUE }] },
-    }),
-  ],
-  providers: [ItemsConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule({ infrastructure: { queues: [{ name: QUEUE }] } }, [ItemsConsumer]);
 
 /** Nothing but the invocation feeds the dispatcher in Lambda: once its records are in, more cannot come. */
 describe('a batch handler in Lambda, given fewer records than its maxSize', () => {
-  const sqs = plainSqs();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule);
 
   it('runs them as one batch as soon as the last record reached it, not after maxWaitMs', async () => {
     const app = await handler.ready();

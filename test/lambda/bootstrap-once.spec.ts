@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Message, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
 import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
 import { CapturingLogger } from '../support/capturing-logger';
+import { lambdaAppModule } from '../support/lambda-app';
 import { lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, REGION, silentLogger, sleep, sqsEndpoint, uniqueName, waitFor } from '../support/sqs';
+import { plainSqs, sleep, uniqueName, waitFor } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-boot');
 
@@ -34,16 +35,7 @@ class PingConsumer implements OnModuleInit {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: QUEUE }] },
-    }),
-  ],
-  providers: [PingConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule({ infrastructure: { queues: [{ name: QUEUE }] } }, [PingConsumer]);
 
 describe('the Nest application behind a Lambda handler', () => {
   const sqs = plainSqs();

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { Injectable, Module, ValidationPipe } from '@nestjs/common';
+import { Injectable, ValidationPipe } from '@nestjs/common';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { IsPositive } from 'class-validator';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, NonRetryableError, OnMessage, Payload, SqsBackend } from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
-import { CapturingLogger } from '../support/capturing-logger';
-import { failedIds, lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, queueUrl, receivePlain, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { Message, MelangePublisher, MessageConsumer, NonRetryableError, OnMessage, Payload } from '../../lib';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { failedIds, lambdaContext, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
+import { queueUrl, receivePlain, uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-dl');
 const DLQ = `${QUEUE}-dlq`;
@@ -45,29 +44,13 @@ class AuditConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: QUEUE, deadLetterQueue: DLQ, visibilityTimeout: 60 }, { name: DLQ }, { name: NO_DLQ, visibilityTimeout: 60 }] },
-    }),
-  ],
-  providers: [RefundsConsumer, AuditConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  { infrastructure: { queues: [{ name: QUEUE, deadLetterQueue: DLQ, visibilityTimeout: 60 }, { name: DLQ }, { name: NO_DLQ, visibilityTimeout: 60 }] } },
+  [RefundsConsumer, AuditConsumer],
+);
 
 describe('records that cannot be handled, under Lambda', () => {
-  const sqs = plainSqs();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule);
 
   it("are copied to the queue's dead-letter queue with the reason, and reported as handled", async () => {
     const app = await handler.ready();

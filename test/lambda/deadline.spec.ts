@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
+import { Injectable } from '@nestjs/common';
+import { Message, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
 import { CapturingLogger } from '../support/capturing-logger';
-import { failedIds, lambdaContext, localSqsClientOptions, receiveSqsEvent } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, receivePlain, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { failedIds, lambdaContext, receiveSqsEvent } from '../support/lambda-events';
+import { receivePlain, uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-deadline');
 const MARGIN_MS = 1000;
@@ -27,31 +27,17 @@ class ReportsConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      // Records not handed back would stay away for 60 s.
-      infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 60 }] },
-    }),
-  ],
-  providers: [ReportsConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  {
+    // Records not handed back would stay away for 60 s.
+    infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 60 }] },
+  },
+  [ReportsConsumer],
+);
 
 describe('the end of the invocation drawing near', () => {
-  const sqs = plainSqs();
   const logger = new CapturingLogger();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, safetyMarginMs: MARGIN_MS, sqs: localSqsClientOptions(), logger });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule, { safetyMarginMs: MARGIN_MS, logger });
 
   async function publish(ids: readonly string[]): Promise<void> {
     const publisher = (await handler.ready()).get(MelangePublisher);

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import {
   Injectable,
-  Module,
   UseGuards,
   UseInterceptors,
   type CallHandler,
@@ -11,23 +10,11 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { tap, type Observable } from 'rxjs';
-import {
-  InMemoryIdempotencyStore,
-  Message,
-  MelangeEvents,
-  MelangeModule,
-  MelangePublisher,
-  MessageConsumer,
-  MessageContext,
-  OnMessage,
-  Payload,
-  SqsBackend,
-} from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
-import { CapturingLogger } from '../support/capturing-logger';
+import { InMemoryIdempotencyStore, Message, MelangeEvents, MelangePublisher, MessageConsumer, MessageContext, OnMessage, Payload } from '../../lib';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
 import { EventLog } from '../support/recorder';
-import { failedIds, lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, receivePlain, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { failedIds, lambdaContext, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
+import { receivePlain, uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-enhanced');
 const DLQ = `${QUEUE}-dlq`;
@@ -73,30 +60,16 @@ class GreetingsConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: QUEUE, deadLetterQueue: DLQ }, { name: DLQ }] },
-      consumers: { idempotency: { store: new InMemoryIdempotencyStore() } },
-    }),
-  ],
-  providers: [GreetingsConsumer, TenantGuard],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  {
+    infrastructure: { queues: [{ name: QUEUE, deadLetterQueue: DLQ }, { name: DLQ }] },
+    consumers: { idempotency: { store: new InMemoryIdempotencyStore() } },
+  },
+  [GreetingsConsumer, TenantGuard],
+);
 
 describe("the application's enhancers and the dispatcher's layers, under Lambda", () => {
-  const sqs = plainSqs();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule);
 
   it('run guards, interceptors and pipes around the handler, and a guard that refuses dead-letters the record', async () => {
     const app = await handler.ready();

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend, type MessageContext } from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
-import { CapturingLogger } from '../support/capturing-logger';
-import { failedIds, lambdaContext, localSqsClientOptions, receiveFifoSqsEvent } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, receivePlain, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { Injectable } from '@nestjs/common';
+import { Message, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { failedIds, lambdaContext, receiveFifoSqsEvent } from '../support/lambda-events';
+import { receivePlain, uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-fifo', true);
 
@@ -29,30 +28,16 @@ class LedgerConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: QUEUE, fifo: true, visibilityTimeout: 60 }] },
-      consumers: { retry: { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 1000 } },
-    }),
-  ],
-  providers: [LedgerConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  {
+    infrastructure: { queues: [{ name: QUEUE, fifo: true, visibilityTimeout: 60 }] },
+    consumers: { retry: { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 1000 } },
+  },
+  [LedgerConsumer],
+);
 
 describe('a FIFO queue under Lambda', () => {
-  const sqs = plainSqs();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule);
 
   it('runs each message group in order, and stops a group at its first failure', async () => {
     const app = await handler.ready();

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Injectable, Module } from '@nestjs/common';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, NonRetryableError, OnMessage, SqsBackend } from '../../lib';
+import { Injectable } from '@nestjs/common';
+import { Message, MelangePublisher, MessageConsumer, NonRetryableError, OnMessage } from '../../lib';
 import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
 import { CapturingLogger } from '../support/capturing-logger';
+import { lambdaAppModule } from '../support/lambda-app';
 import { failedIds, lambdaContext, receiveSqsEvent } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { CREDENTIALS, plainSqs, REGION, sqsEndpoint, uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-iam');
 const DLQ = `${QUEUE}-dlq`;
@@ -67,16 +68,7 @@ class PayoutsConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: QUEUE, deadLetterQueue: DLQ }, { name: DLQ }] },
-    }),
-  ],
-  providers: [PayoutsConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule({ infrastructure: { queues: [{ name: QUEUE, deadLetterQueue: DLQ }, { name: DLQ }] } }, [PayoutsConsumer]);
 
 describe('a function role without the optional SQS permissions', () => {
   const sqs = plainSqs();

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
-import { MelangeModule, MelangePublisher, Message, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
+import { Injectable } from '@nestjs/common';
+import { MelangePublisher, Message, MessageConsumer, OnMessage } from '../../lib';
 import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
 import { CapturingLogger } from '../support/capturing-logger';
+import { lambdaAppModule } from '../support/lambda-app';
 import { lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
 import { freshBucket, KiB, plainS3 } from '../support/s3';
-import { CREDENTIALS, plainSqs, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { plainSqs, uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-large');
 
@@ -35,24 +36,9 @@ describe('Lambda records whose payload was offloaded to S3', () => {
 
   beforeAll(async () => {
     const bucket = await freshBucket(s3);
-    @Module({
-      imports: [
-        MelangeModule.forRoot({
-          backends: {
-            sqs: new SqsBackend({
-              region: REGION,
-              endpoint: sqsEndpoint(),
-              credentials: CREDENTIALS,
-              logger: silentLogger,
-              payloadOffloading: { bucket, thresholdBytes: 64 * KiB, client: plainS3() },
-            }),
-          },
-          infrastructure: { queues: [{ name: QUEUE }] },
-        }),
-      ],
-      providers: [Reports],
-    })
-    class AppModule {}
+    const AppModule = lambdaAppModule({ infrastructure: { queues: [{ name: QUEUE }] } }, [Reports], {
+      payloadOffloading: { bucket, thresholdBytes: 64 * KiB, client: plainS3() },
+    });
     handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
   });
 

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
-import { CapturingLogger } from '../support/capturing-logger';
-import { failedIds, lambdaContext, localSqsClientOptions, receiveSqsEvent } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { Injectable } from '@nestjs/common';
+import { Message, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { failedIds, lambdaContext, receiveSqsEvent } from '../support/lambda-events';
+import { uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-partial');
 
@@ -27,31 +26,17 @@ class ChargesConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 60 }] },
-      // Failed records stay away for the rest of the spec.
-      consumers: { retry: { maxAttempts: 5, initialDelayMs: 60_000 } },
-    }),
-  ],
-  providers: [ChargesConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  {
+    infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 60 }] },
+    // Failed records stay away for the rest of the spec.
+    consumers: { retry: { maxAttempts: 5, initialDelayMs: 60_000 } },
+  },
+  [ChargesConsumer],
+);
 
 describe('the partial-batch response of a Lambda SQS invocation', () => {
-  const sqs = plainSqs();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule);
 
   it('names exactly the records whose handler failed', async () => {
     const app = await handler.ready();

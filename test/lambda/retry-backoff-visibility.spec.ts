@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
-import { CapturingLogger } from '../support/capturing-logger';
-import { failedIds, lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, queueUrl, receivePlain, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { Message, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { failedIds, lambdaContext, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
+import { queueUrl, receivePlain, uniqueName } from '../support/sqs';
 
 const QUEUE = uniqueName('lambda-backoff');
 
@@ -23,32 +22,18 @@ class FlakyConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      // Without the visibility change the record would stay away for the queue's 60 s.
-      infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 60 }] },
-      // The first retry comes after 1 to 2 s (half fixed, half jitter).
-      consumers: { retry: { maxAttempts: 5, initialDelayMs: 2000, maxDelayMs: 2000 } },
-    }),
-  ],
-  providers: [FlakyConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  {
+    // Without the visibility change the record would stay away for the queue's 60 s.
+    infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 60 }] },
+    // The first retry comes after 1 to 2 s (half fixed, half jitter).
+    consumers: { retry: { maxAttempts: 5, initialDelayMs: 2000, maxDelayMs: 2000 } },
+  },
+  [FlakyConsumer],
+);
 
 describe('a record whose handler fails, under Lambda', () => {
-  const sqs = plainSqs();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule);
 
   it("is reported as failed and comes back after the retry policy's backoff, not the queue's visibility timeout", async () => {
     const app = await handler.ready();

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend, type MessageContext } from '../../lib';
-import { createLambdaHandler, LambdaSnsRecordFailedError, type MelangeLambdaHandler } from '../../lib/lambda';
+import { Message, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
+import { LambdaSnsRecordFailedError } from '../../lib/lambda';
 import { CapturingLogger } from '../support/capturing-logger';
-import { lambdaContext, localSqsClientOptions, receiveSnsEvent } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { lambdaContext, receiveSnsEvent } from '../support/lambda-events';
+import { uniqueName } from '../support/sqs';
 
 const TOPIC = uniqueName('lambda-sns-orders');
 const UNROUTED_TOPIC = uniqueName('lambda-sns-unrouted');
@@ -41,37 +42,23 @@ class OtherConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: {
-        topics: [{ name: TOPIC }, { name: UNROUTED_TOPIC }],
-        queues: [{ name: CAPTURE }, { name: UNROUTED_CAPTURE }],
-        subscriptions: [
-          { topic: TOPIC, queue: CAPTURE },
-          { topic: UNROUTED_TOPIC, queue: UNROUTED_CAPTURE },
-        ],
-      },
-    }),
-  ],
-  providers: [NotifyConsumer, OtherConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  {
+    infrastructure: {
+      topics: [{ name: TOPIC }, { name: UNROUTED_TOPIC }],
+      queues: [{ name: CAPTURE }, { name: UNROUTED_CAPTURE }],
+      subscriptions: [
+        { topic: TOPIC, queue: CAPTURE },
+        { topic: UNROUTED_TOPIC, queue: UNROUTED_CAPTURE },
+      ],
+    },
+  },
+  [NotifyConsumer, OtherConsumer],
+);
 
 describe('SNS events', () => {
-  const sqs = plainSqs();
   const logger = new CapturingLogger();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, snsTopics: { [TOPIC]: NOTIFY }, sqs: localSqsClientOptions(), logger });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule, { snsTopics: { [TOPIC]: NOTIFY }, logger });
 
   async function publish(topic: string, orderId: string): Promise<void> {
     const order = Object.assign(new OrderShipped(), { orderId, shippedAt: new Date('2026-12-01T08:00:00Z') });

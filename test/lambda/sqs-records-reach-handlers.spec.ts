@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { ConsumerRegistry, Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend, type MessageContext } from '../../lib';
-import { createLambdaHandler, type MelangeLambdaHandler } from '../../lib/lambda';
-import { CapturingLogger } from '../support/capturing-logger';
-import { lambdaContext, localSqsClientOptions, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, receivePlain, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { ConsumerRegistry, Message, MelangePublisher, MessageConsumer, OnMessage, type MessageContext } from '../../lib';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { lambdaContext, receiveSqsEvent, settleLikeLambda } from '../support/lambda-events';
+import { receivePlain, uniqueName } from '../support/sqs';
 
 const DIRECT = uniqueName('lambda-direct');
 const ENVELOPED = uniqueName('lambda-enveloped');
@@ -54,36 +53,22 @@ class RawConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: {
-        queues: [{ name: DIRECT }, { name: ENVELOPED }, { name: RAW }],
-        topics: [{ name: TOPIC }],
-        subscriptions: [
-          { topic: TOPIC, queue: ENVELOPED },
-          { topic: TOPIC, queue: RAW, rawDelivery: true },
-        ],
-      },
-    }),
-  ],
-  providers: [DirectConsumer, EnvelopedConsumer, RawConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule(
+  {
+    infrastructure: {
+      queues: [{ name: DIRECT }, { name: ENVELOPED }, { name: RAW }],
+      topics: [{ name: TOPIC }],
+      subscriptions: [
+        { topic: TOPIC, queue: ENVELOPED },
+        { topic: TOPIC, queue: RAW, rawDelivery: true },
+      ],
+    },
+  },
+  [DirectConsumer, EnvelopedConsumer, RawConsumer],
+);
 
 describe('Lambda SQS records from a queue, and from a topic with and without raw delivery', () => {
-  const sqs = plainSqs();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger: new CapturingLogger() });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule);
 
   it('reach the same @OnMessage handlers as typed instances, and the batch response names no failure', async () => {
     const app = await handler.ready();

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
-import { Message, MelangeModule, MelangePublisher, MessageConsumer, OnMessage, SqsBackend } from '../../lib';
-import { createLambdaHandler, UnsupportedLambdaEventError, type MelangeLambdaHandler } from '../../lib/lambda';
+import { Injectable } from '@nestjs/common';
+import { Message, MelangePublisher, MessageConsumer, OnMessage } from '../../lib';
+import { UnsupportedLambdaEventError } from '../../lib/lambda';
 import { CapturingLogger } from '../support/capturing-logger';
-import { failedIds, lambdaContext, localSqsClientOptions, receiveSqsEvent } from '../support/lambda-events';
-import { CREDENTIALS, plainSqs, REGION, silentLogger, sqsEndpoint, uniqueName } from '../support/sqs';
+import { lambdaAppModule, setupLambdaHandler } from '../support/lambda-app';
+import { failedIds, lambdaContext, receiveSqsEvent } from '../support/lambda-events';
+import { uniqueName } from '../support/sqs';
 
 const HANDLED = uniqueName('lambda-handled');
 const STRAY = uniqueName('lambda-stray');
@@ -22,30 +23,11 @@ class InvoicesConsumer {
   }
 }
 
-@Module({
-  imports: [
-    MelangeModule.forRoot({
-      backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, logger: silentLogger }) },
-      infrastructure: { queues: [{ name: HANDLED }, { name: STRAY }] },
-    }),
-  ],
-  providers: [InvoicesConsumer],
-})
-class AppModule {}
+const AppModule = lambdaAppModule({ infrastructure: { queues: [{ name: HANDLED }, { name: STRAY }] } }, [InvoicesConsumer]);
 
 describe('events the application has no handlers for', () => {
-  const sqs = plainSqs();
   const logger = new CapturingLogger();
-  let handler: MelangeLambdaHandler;
-
-  beforeAll(() => {
-    handler = createLambdaHandler(AppModule, { declareInfrastructure: true, sqs: localSqsClientOptions(), logger });
-  });
-
-  afterAll(async () => {
-    await handler.close();
-    sqs.destroy();
-  });
+  const { handler, sqs } = setupLambdaHandler(AppModule, { logger });
 
   it('reports every record of a queue no consumer handles as failed, with a log line naming the queues handled', async () => {
     const publisher = (await handler.ready()).get(MelangePublisher);
