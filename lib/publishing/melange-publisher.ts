@@ -57,38 +57,58 @@ export class MelangePublisher {
   publish(message: object, destination?: MessageDestination, options?: PublishOptions): Promise<PublishResult>;
   /** To the class's default destination, with options. */
   publish(message: object, options: PublishOptions): Promise<PublishResult>;
-  async publish(
+  publish(
     message: object,
     destinationOrOptions?: MessageDestination | PublishOptions,
     maybeOptions: PublishOptions = {},
   ): Promise<PublishResult> {
-    const named = isDestination(destinationOrOptions);
-    const destination = named ? destinationOrOptions : undefined;
-    const options = named ? maybeOptions : (destinationOrOptions ?? maybeOptions);
-    const type = messageClassOf(message);
-    const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
-    if (!target) throw new NoDestinationError(type);
-    const name = target.queue ?? target.topic;
-    if (typeof name !== 'string' || name === '') throw new InvalidDestinationError(type, target);
-    const kind = target.queue !== undefined ? 'queue' : 'topic';
-    const backendName = target.backend ?? this.backends.defaultName;
-    const backend = this.backends.get(backendName, `Destination ${kind} "${name}"`);
-    if (options.messageId !== undefined) assertUsableMessageId(name, options.messageId);
-    const envelope = this.envelope(message, type, options);
-    const { groupId, deduplicationId, delaySeconds } = options;
-    const sendOptions: SendOptions = { groupId, deduplicationId, delaySeconds };
-    if (options.transaction !== undefined) {
-      return this.storeInOutbox(options.transaction, { backend: backendName, kind, destination: name, envelope, options: sendOptions });
+    try {
+      const named = isDestination(destinationOrOptions);
+      const destination = named ? destinationOrOptions : undefined;
+      const options = named ? maybeOptions : (destinationOrOptions ?? maybeOptions);
+      const type = messageClassOf(message);
+      const target = destination ?? this.configuredDestinations.get(type) ?? declaredDestinationOf(type);
+      if (!target) throw new NoDestinationError(type);
+      const name = target.queue ?? target.topic;
+      if (typeof name !== 'string' || name === '') throw new InvalidDestinationError(type, target);
+      const kind = target.queue !== undefined ? 'queue' : 'topic';
+      const backendName = target.backend ?? this.backends.defaultName;
+      const backend = this.backends.get(backendName, `Destination ${kind} "${name}"`);
+      if (options.messageId !== undefined) assertUsableMessageId(name, options.messageId);
+      const envelope = this.envelope(message, type, options);
+      const { groupId, deduplicationId, delaySeconds } = options;
+      const sendOptions: SendOptions = { groupId, deduplicationId, delaySeconds };
+      if (options.transaction !== undefined) {
+        return this.storeInOutbox(options.transaction, { backend: backendName, kind, destination: name, envelope, options: sendOptions });
+      }
+      // publish() is a producer's hot path: with no tracing and nobody listening, the caller gets
+      // the backend's own promise, without a layer of ours around it.
+      if (!tracingActive() && !this.events.has('published') && !this.events.has('publish-failed')) {
+        return sendTo(backend, kind, name, envelope, sendOptions);
+      }
+      return this.observedSend(backend, backendName, kind, name, envelope, sendOptions);
+    } catch (error) {
+      // Like any promise-returning method: a refused message rejects, it does not throw.
+      return Promise.reject(error);
     }
+  }
+
+  /** The send, traced and reported to `published` / `publish-failed` listeners. */
+  private async observedSend(
+    backend: MessagingBackend,
+    backendName: string,
+    kind: 'queue' | 'topic',
+    name: string,
+    envelope: Envelope,
+    sendOptions: SendOptions,
+  ): Promise<PublishResult> {
     const startedAt = performance.now();
     try {
-      // Without an OpenTelemetry SDK, no span target and closure per message.
       const result = !tracingActive()
         ? await sendTo(backend, kind, name, envelope, sendOptions)
         : await tracePublish({ system: this.backends.systemOf(backendName), destination: name, messageId: envelope.messageId }, (traceAttributes) =>
             sendTo(backend, kind, name, withTraceAttributes(envelope, traceAttributes), sendOptions),
           );
-      // Payloads are built only for listeners: publish() is the hot path of a producer.
       if (this.events.has('published')) {
         this.events.emit('published', { ...publishedEvent(envelope, backendName, name), durationMs: performance.now() - startedAt });
       }

@@ -75,8 +75,8 @@ export function queueNameOf(nameOrUrl: string): string {
  * Concurrent lookups of one name share a single request.
  */
 export class SqsDirectory {
-  private readonly queues = new Map<string, Promise<QueueInfo>>();
-  private readonly topics = new Map<string, Promise<TopicInfo>>();
+  private readonly queues = new LookupCache((nameOrUrl) => this.lookUpQueue(nameOrUrl));
+  private readonly topics = new LookupCache((nameOrArn) => this.lookUpTopic(nameOrArn));
 
   constructor(
     private readonly sqs: SQSClient,
@@ -84,19 +84,12 @@ export class SqsDirectory {
   ) {}
 
   queue(nameOrUrl: string): Promise<QueueInfo> {
-    let info = this.queues.get(nameOrUrl);
-    if (!info) {
-      info = this.lookUpQueue(nameOrUrl);
-      this.queues.set(nameOrUrl, info);
-      // A failed lookup is not cached: the queue may be created a moment later.
-      const lookup = info;
-      lookup.catch(() => {
-        if (this.queues.get(nameOrUrl) === lookup) {
-          this.queues.delete(nameOrUrl);
-        }
-      });
-    }
-    return info;
+    return this.queues.get(nameOrUrl);
+  }
+
+  /** The queue's info if a lookup already has it: a send to a known queue needs no await. */
+  knownQueue(nameOrUrl: string): QueueInfo | undefined {
+    return this.queues.known(nameOrUrl);
   }
 
   /** Finds a queue from its ARN, e.g. a redrive policy's dead-letter target. */
@@ -111,7 +104,7 @@ export class SqsDirectory {
 
   /** Re-reads a queue after its attributes changed (a declaration set a redrive policy). */
   forgetQueue(nameOrUrl: string): void {
-    this.queues.delete(nameOrUrl);
+    this.queues.forget(nameOrUrl);
   }
 
   /**
@@ -120,18 +113,12 @@ export class SqsDirectory {
    * creating a topic nobody subscribes to. Declared topics are known without a lookup.
    */
   topic(nameOrArn: string): Promise<TopicInfo> {
-    let info = this.topics.get(nameOrArn);
-    if (!info) {
-      info = this.lookUpTopic(nameOrArn);
-      this.topics.set(nameOrArn, info);
-      const lookup = info;
-      lookup.catch(() => {
-        if (this.topics.get(nameOrArn) === lookup) {
-          this.topics.delete(nameOrArn);
-        }
-      });
-    }
-    return info;
+    return this.topics.get(nameOrArn);
+  }
+
+  /** The topic's info if a lookup or declaration already has it. */
+  knownTopic(nameOrArn: string): TopicInfo | undefined {
+    return this.topics.known(nameOrArn);
   }
 
   async topicArn(nameOrArn: string): Promise<string> {
@@ -140,7 +127,7 @@ export class SqsDirectory {
 
   /** Records what a declaration learned, so publishing needs no lookup. */
   rememberTopic(name: string, info: TopicInfo): void {
-    this.topics.set(name, Promise.resolve(info));
+    this.topics.remember(name, info);
   }
 
   /**
@@ -229,5 +216,48 @@ export class SqsDirectory {
       visibilityTimeout: Number(values.VisibilityTimeout ?? '30'),
       deadLetterTargetArn: parseRedrivePolicy(values.RedrivePolicy)?.deadLetterTargetArn,
     };
+  }
+}
+
+/**
+ * One lookup per key, shared by concurrent callers. A failed lookup is not kept (the destination
+ * may be created a moment later); a finished one is also readable without a promise.
+ */
+class LookupCache<T> {
+  private readonly pending = new Map<string, Promise<T>>();
+  private readonly found = new Map<string, T>();
+
+  constructor(private readonly lookUp: (key: string) => Promise<T>) {}
+
+  get(key: string): Promise<T> {
+    let lookup = this.pending.get(key);
+    if (lookup === undefined) {
+      const started = this.lookUp(key);
+      lookup = started;
+      this.pending.set(key, started);
+      started.then(
+        (value) => {
+          if (this.pending.get(key) === started) this.found.set(key, value);
+        },
+        () => {
+          if (this.pending.get(key) === started) this.pending.delete(key);
+        },
+      );
+    }
+    return lookup;
+  }
+
+  known(key: string): T | undefined {
+    return this.found.get(key);
+  }
+
+  remember(key: string, value: T): void {
+    this.pending.set(key, Promise.resolve(value));
+    this.found.set(key, value);
+  }
+
+  forget(key: string): void {
+    this.pending.delete(key);
+    this.found.delete(key);
   }
 }

@@ -5,7 +5,7 @@ import type { Envelope } from '../../messages/envelope';
 import { MessageRejectedError, SendFailedError, describeThrown, toError } from '../../errors';
 import { logSafe } from '../../log-safe';
 import type { SendOptions, SendResult } from '../messaging-backend';
-import type { OutgoingPayloads } from './large-payload/outgoing-payloads';
+import type { OutgoingMessage, OutgoingPayloads } from './large-payload/outgoing-payloads';
 import { RequestBatcher, type EntryOutcome } from './request-batcher';
 import { SQS_MAX_BATCH_ENTRIES, type ResolvedSqsSettings } from './sqs-backend.options';
 import { queueNameOf, type QueueInfo, type SqsDirectory, type TopicInfo } from './sqs-directory';
@@ -41,10 +41,39 @@ export class SqsSender {
 
   constructor(private readonly deps: SqsSenderDependencies) {}
 
-  async send(queue: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
+  send(queue: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
+    let outgoing: OutgoingMessage;
+    try {
+      outgoing = this.checkedForQueue(queue, envelope, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // A known queue and a payload that needs no S3 object leave nothing to wait for before the batch.
+    const info = this.deps.directory.knownQueue(queue);
+    if (info !== undefined && outgoing.offload === undefined) return this.addToQueueBatch(queue, info, envelope, outgoing, options);
+    return this.whenReady(queue, envelope, outgoing, this.deps.directory.queue(queue), (found) =>
+      this.addToQueueBatch(queue, found, envelope, outgoing, options),
+    );
+  }
+
+  publish(topic: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
+    let outgoing: OutgoingMessage;
+    try {
+      outgoing = this.checkedForTopic(topic, envelope, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const info = this.deps.directory.knownTopic(topic);
+    if (info !== undefined && outgoing.offload === undefined) return this.addToTopicBatch(topic, info, envelope, outgoing, options);
+    return this.whenReady(topic, envelope, outgoing, this.deps.directory.topic(topic), (found) =>
+      this.addToTopicBatch(topic, found, envelope, outgoing, options),
+    );
+  }
+
+  /** Everything that can be checked without the broker is checked before any request. */
+  private checkedForQueue(queue: string, envelope: Envelope, options: SendOptions): OutgoingMessage {
     const encoded = encodeForQueue(envelope);
     const fifo = queueNameOf(queue).endsWith('.fifo');
-    // Everything that can be checked without the broker is checked before any request.
     const outgoing = this.deps.outgoing.plan(queue, 'queue', envelope, encoded.body, encoded.attributes);
     this.assertOrdering(queue, envelope, fifo, options);
     if (options.delaySeconds !== undefined) {
@@ -59,8 +88,37 @@ export class SqsSender {
         throw new MessageRejectedError(queue, envelope.messageId, `delaySeconds must be an integer from 0 to 900, got ${options.delaySeconds}`);
       }
     }
-    const info = await this.deps.directory.queue(queue);
-    if (outgoing.offload !== undefined) await this.deps.outgoing.store(queue, envelope, outgoing);
+    return outgoing;
+  }
+
+  private checkedForTopic(topic: string, envelope: Envelope, options: SendOptions): OutgoingMessage {
+    const encoded = encodeForTopic(envelope);
+    const outgoing = this.deps.outgoing.plan(topic, 'topic', envelope, encoded.message, encoded.attributes);
+    this.assertOrdering(topic, envelope, topic.endsWith('.fifo'), options);
+    if (options.delaySeconds !== undefined) {
+      throw new MessageRejectedError(
+        topic,
+        envelope.messageId,
+        'SNS topics have no per-message delay; set delaySeconds on the subscribed queues instead',
+      );
+    }
+    return outgoing;
+  }
+
+  /** The first send to a destination waits for its lookup; an offloaded payload is stored before its pointer is sent. */
+  private async whenReady<TInfo>(
+    destination: string,
+    envelope: Envelope,
+    outgoing: OutgoingMessage,
+    lookup: Promise<TInfo>,
+    add: (info: TInfo) => Promise<SendResult>,
+  ): Promise<SendResult> {
+    const info = await lookup;
+    if (outgoing.offload !== undefined) await this.deps.outgoing.store(destination, envelope, outgoing);
+    return add(info);
+  }
+
+  private addToQueueBatch(queue: string, info: QueueInfo, envelope: Envelope, outgoing: OutgoingMessage, options: SendOptions): Promise<SendResult> {
     const entry: OutgoingEntry = {
       envelope,
       body: outgoing.body,
@@ -73,20 +131,7 @@ export class SqsSender {
     return batcher.add(entry, outgoing.size);
   }
 
-  async publish(topic: string, envelope: Envelope, options: SendOptions = {}): Promise<SendResult> {
-    const encoded = encodeForTopic(envelope);
-    const fifo = topic.endsWith('.fifo');
-    const outgoing = this.deps.outgoing.plan(topic, 'topic', envelope, encoded.message, encoded.attributes);
-    this.assertOrdering(topic, envelope, fifo, options);
-    if (options.delaySeconds !== undefined) {
-      throw new MessageRejectedError(
-        topic,
-        envelope.messageId,
-        'SNS topics have no per-message delay; set delaySeconds on the subscribed queues instead',
-      );
-    }
-    const info = await this.deps.directory.topic(topic);
-    if (outgoing.offload !== undefined) await this.deps.outgoing.store(topic, envelope, outgoing);
+  private addToTopicBatch(topic: string, info: TopicInfo, envelope: Envelope, outgoing: OutgoingMessage, options: SendOptions): Promise<SendResult> {
     const entry: OutgoingEntry = {
       envelope,
       body: outgoing.body,

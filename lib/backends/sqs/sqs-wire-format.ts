@@ -63,8 +63,9 @@ export function encodeAttributes(envelope: Envelope): WireAttributes {
     attributes[SERIALIZER_ID_ATTRIBUTE] = { DataType: 'Number', StringValue: String(envelope.serializerId) };
   }
   attributes[MESSAGE_ID_ATTRIBUTE] = { DataType: 'String', StringValue: envelope.messageId };
-  for (const [name, value] of Object.entries(envelope.attributes)) {
-    attributes[name] = { DataType: 'String', StringValue: value };
+  const own = envelope.attributes;
+  for (const name of Object.keys(own)) {
+    attributes[name] = { DataType: 'String', StringValue: own[name] as string };
   }
   return attributes;
 }
@@ -80,7 +81,9 @@ export function encodeForTopic(envelope: Envelope): EncodedTopicMessage {
 /** Size as SQS and SNS count it: body plus each attribute's name, type and value, in UTF-8 bytes. */
 export function wireSize(body: string, attributes: WireAttributes): number {
   let size = Buffer.byteLength(body, 'utf8');
-  for (const [name, attribute] of Object.entries(attributes)) {
+  // Keys, not entries: this runs for every message sent, and entries() allocates a pair per attribute.
+  for (const name of Object.keys(attributes)) {
+    const attribute = attributes[name] as WireAttribute;
     size += Buffer.byteLength(name, 'utf8');
     size += Buffer.byteLength(attribute.DataType, 'utf8');
     size += Buffer.byteLength(attribute.StringValue, 'utf8');
@@ -110,30 +113,33 @@ export function assertSendable(
   attributes: WireAttributes,
   limit: SizeLimit,
 ): number {
-  const reject = (reason: string): never => {
-    throw new MessageRejectedError(destination, envelope.messageId, reason);
-  };
-  for (const [name, value] of Object.entries(envelope.attributes)) {
+  const own = envelope.attributes;
+  for (const name of Object.keys(own)) {
+    const value = own[name] as string;
     if (RESERVED_ATTRIBUTES.has(name)) {
-      reject(`attribute "${name}" is reserved by the library; rename it`);
+      refuse(destination, envelope, `attribute "${name}" is reserved by the library; rename it`);
     }
     if (!ATTRIBUTE_NAME.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..')) {
-      reject(
+      refuse(
+        destination,
+        envelope,
         `attribute name "${name}" is invalid: use 1–256 letters, digits, "_", "-" or "." (not at either end, never "..")`,
       );
     }
     if (/^(aws|amazon)\./i.test(name)) {
-      reject(`attribute name "${name}" starts with a prefix AWS reserves`);
+      refuse(destination, envelope, `attribute name "${name}" starts with a prefix AWS reserves`);
     }
     if (value.length === 0) {
-      reject(`attribute "${name}" is empty; SQS and SNS refuse empty attribute values`);
+      refuse(destination, envelope, `attribute "${name}" is empty; SQS and SNS refuse empty attribute values`);
     }
   }
   const count = Object.keys(attributes).length;
   if (count > SQS_MAX_ATTRIBUTES) {
-    const own = count - Object.keys(envelope.attributes).length;
-    reject(
-      `it has ${count} message attributes (${own} set by the library + ${count - own} user attributes), ` +
+    const library = count - Object.keys(own).length;
+    refuse(
+      destination,
+      envelope,
+      `it has ${count} message attributes (${library} set by the library + ${count - library} user attributes), ` +
         `SQS and SNS allow at most ${SQS_MAX_ATTRIBUTES}; remove ${count - SQS_MAX_ATTRIBUTES} user attribute(s)`,
     );
   }
@@ -142,6 +148,11 @@ export function assertSendable(
     throw new MessageTooLargeError(destination, envelope.messageId, size, limit.bytes, limit.kind, limit.offloaded);
   }
   return size;
+}
+
+/** A function, not a closure made per call: assertSendable runs for every message sent. */
+function refuse(destination: string, envelope: Envelope, reason: string): never {
+  throw new MessageRejectedError(destination, envelope.messageId, reason);
 }
 
 /** Which of the three shapes a received body had. */
