@@ -12,12 +12,27 @@ export interface VisibilityLease {
   release(): Promise<void>;
 }
 
-interface Held {
-  readonly message: SqsMessage;
-  renewedAt: number;
-  warned: boolean;
+/** A message the keeper holds, which is also its lease: one object per message received. */
+class Held implements VisibilityLease {
+  renewedAt = Date.now();
+  warned = false;
   /** The renewal request that includes it, while one is in flight. */
   renewal?: Promise<void>;
+
+  constructor(
+    readonly message: SqsMessage,
+    private readonly holder: Set<Held>,
+  ) {}
+
+  /**
+   * So that a renewal of this message never lands after the caller's own visibility change or
+   * delete; renewals of other messages are none of its business. No async function: this runs
+   * for every message, almost always with no renewal to wait for.
+   */
+  release(): Promise<void> {
+    this.holder.delete(this);
+    return this.renewal ?? RELEASED;
+  }
 }
 
 interface KeeperDependencies {
@@ -49,17 +64,9 @@ export class VisibilityKeeper {
   }
 
   hold(message: SqsMessage): VisibilityLease {
-    const held: Held = { message, renewedAt: Date.now(), warned: false };
+    const held = new Held(message, this.held);
     this.held.add(held);
-    return {
-      // So that a renewal of this message never lands after the caller's own visibility change
-      // or delete; renewals of other messages are none of its business. No async function: this
-      // runs twice per message, almost always with no renewal to wait for.
-      release: () => {
-        this.held.delete(held);
-        return held.renewal ?? RELEASED;
-      },
-    };
+    return held;
   }
 
   /** Stops renewing anything: held messages come back when their visibility timeout ends. */

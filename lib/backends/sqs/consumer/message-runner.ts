@@ -6,7 +6,8 @@ import type { IncomingPayloads } from '../large-payload/incoming-payloads';
 import { describePointer, type PayloadPointer } from '../large-payload/payload-pointer';
 import type { QueueInfo } from '../sqs-directory';
 import { decodeSqsMessage, type DecodedMessage } from '../sqs-wire-format';
-import { ReceivedDelivery, type Decision, type Received } from './received-message';
+import { ReceivedDelivery, type Acknowledger, type Decision, type Received } from './received-message';
+import type { MessageSlot } from './slot-pool';
 import type { Settlement } from './settlement';
 
 export interface MessageRunnerDependencies {
@@ -23,8 +24,10 @@ export interface MessageRunnerDependencies {
 /** When S3 could not serve a payload for outageMaxWaitMs, its message comes back about this soon. */
 const PAYLOAD_UNAVAILABLE_DELAY_MS = 1000;
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** Runs the handler on one received message at a time per call, and reports the decision taken. */
-export class MessageRunner {
+export class MessageRunner implements Acknowledger {
   /** Handlers running now. */
   handling = 0;
   /** Acknowledged messages whose slot went to the next message while their delete is on its way. */
@@ -33,61 +36,54 @@ export class MessageRunner {
   constructor(private readonly deps: MessageRunnerDependencies) {}
 
   /**
-   * The last line of defence: whatever escapes a message's path is logged with its id and the
+   * Decodes the message, reads an offloaded payload, hands the delivery to the handler, and
+   * returns the decision taken; at the end the message's slot is free (FIFO runs have none: their
+   * group's line frees it). One async function per message: this is the consumer's hot path.
+   *
+   * The last line of defence too: whatever escapes a message's path is logged with its id and the
    * message is left for redelivery after its visibility timeout. Nothing a message carries or a
    * handler throws may become an unhandled rejection, which would end the process.
    */
-  async run(info: QueueInfo, received: Received, freeSlot?: () => void): Promise<Decision> {
+  async run(info: QueueInfo, received: Received, slot?: MessageSlot): Promise<Decision> {
+    const { queue, logger } = this.deps;
     try {
-      return await this.handle(info, received, freeSlot);
+      let decoded = decodeSqsMessage(received.message);
+      const { pointer } = decoded;
+      // Only an offloaded payload needs a wait (S3); the common path takes no promise layer for it.
+      if (pointer !== undefined) {
+        const read = await this.readOffloaded(info, received, decoded, pointer);
+        if (read === undefined) return 'retry';
+        decoded = read;
+      }
+      const delivery = new ReceivedDelivery({ queue, info, received, decoded, settlement: this.deps.settlement, logger, slot, pointer, acknowledger: this });
+      this.handling++;
+      try {
+        await this.deps.handler(delivery);
+      } catch (error) {
+        logger.error(
+          `queue=${queue} message=${logSafe(delivery.envelope.messageId)}: handler failed, ` +
+            `the message comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
+      } finally {
+        this.handling--;
+      }
+      const taken = delivery.decision();
+      // A decision released the lease before it was carried out; without one, it is released here.
+      if (taken === 'none') {
+        await received.lease.release();
+        logger.warn(
+          `queue=${queue} message=${logSafe(delivery.envelope.messageId)}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +
+            'the message comes back after its visibility timeout');
+      }
+      return taken;
     } catch (error) {
-      this.deps.logger.error(
-        `queue=${this.deps.queue} message=${logSafe(received.message.MessageId ?? '(no message id)')}: failed inside the consumer, ` +
+      logger.error(
+        `queue=${queue} message=${logSafe(received.message.MessageId ?? '(no message id)')}: failed inside the consumer, ` +
           `it comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
       await received.lease.release().catch(() => undefined);
       return 'none';
-    }
-  }
-
-  private async handle(info: QueueInfo, received: Received, freeSlot: (() => void) | undefined): Promise<Decision> {
-    const { queue, logger } = this.deps;
-    let decoded = decodeSqsMessage(received.message);
-    const { pointer } = decoded;
-    // Only an offloaded payload needs a wait (S3); the common path takes no promise layer for it.
-    if (pointer !== undefined) {
-      const read = await this.readOffloaded(info, received, decoded, pointer);
-      if (read === undefined) return 'retry';
-      decoded = read;
-    }
-    const delivery = new ReceivedDelivery({
-      queue,
-      info,
-      received,
-      decoded,
-      settlement: this.deps.settlement,
-      logger,
-      // An offloaded payload may go only once the delete is confirmed: a refused delete brings the message back.
-      acknowledge: (receiptHandle, messageId) =>
-        this.acknowledge(receiptHandle, messageId, freeSlot, pointer && (() => this.deps.payloads.acknowledged(queue, messageId, pointer))),
-    });
-    this.handling++;
-    try {
-      await this.deps.handler(delivery);
-    } catch (error) {
-      logger.error(
-        `queue=${queue} message=${logSafe(delivery.envelope.messageId)}: handler failed, ` +
-          `the message comes back after its visibility timeout: ${describeThrown(error, { withName: true })}`);
     } finally {
-      this.handling--;
+      slot?.free();
     }
-    await received.lease.release();
-    const taken = delivery.decision();
-    if (taken === 'none') {
-      logger.warn(
-        `queue=${queue} message=${logSafe(delivery.envelope.messageId)}: no ack, retry or dead-letter was taken (or it failed at the broker); ` +
-          'the message comes back after its visibility timeout');
-    }
-    return taken;
   }
 
   /**
@@ -115,31 +111,34 @@ export class MessageRunner {
    * instead of surviving a round trip into V8's old generation (the bench's ablate tool, on a quiet
    * machine: about 6 µs of CPU per message). A refused delete is logged here: the
    * message comes back after its visibility timeout. At most `concurrency` messages wait so,
-   * which bounds what a stalled broker can leave unconfirmed. FIFO messages have no `freeSlot`:
+   * which bounds what a stalled broker can leave unconfirmed. FIFO messages have no slot:
    * their group's line holds the slot until the confirmation, which their ack() waits for.
    */
-  private async acknowledge(
-    receiptHandle: string,
-    messageId: string,
-    freeSlot: (() => void) | undefined,
-    afterDelete: (() => void) | undefined,
-  ): Promise<void> {
-    const deleted = this.deps.settlement.delete(receiptHandle, messageId);
-    if (!freeSlot || this.awaitingDelete >= this.deps.concurrency) {
-      await deleted;
-      afterDelete?.();
-      return;
+  acknowledge(receiptHandle: string, messageId: string, slot: MessageSlot | undefined, pointer: PayloadPointer | undefined): Promise<void> {
+    const { settlement, payloads, queue } = this.deps;
+    const deleted = settlement.delete(receiptHandle, messageId);
+    // An offloaded payload may go only once the delete is confirmed: a refused delete brings the message back.
+    if (!slot || this.awaitingDelete >= this.deps.concurrency) {
+      return pointer === undefined ? deleted : deleted.then(() => payloads.acknowledged(queue, messageId, pointer));
     }
     this.awaitingDelete++;
-    freeSlot();
+    slot.free();
     deleted.then(
-      () => {
-        this.awaitingDelete--;
-        afterDelete?.();
-      },
+      pointer === undefined
+        ? this.deleteConfirmed
+        : () => {
+            this.deleteConfirmed();
+            payloads.acknowledged(queue, messageId, pointer);
+          },
       (error: unknown) => this.deleteRefused(messageId, error),
     );
+    return DONE;
   }
+
+  // Made once, not per message.
+  private readonly deleteConfirmed = (): void => {
+    this.awaitingDelete--;
+  };
 
   private deleteRefused(messageId: string, error: unknown): void {
     this.awaitingDelete--;

@@ -6,6 +6,8 @@ import type { DecodedMessage } from '../sqs-wire-format';
 import type { QueueInfo } from '../sqs-directory';
 import type { VisibilityLease } from '../visibility-keeper';
 import type { Settlement } from './settlement';
+import type { MessageSlot } from './slot-pool';
+import type { PayloadPointer } from '../large-payload/payload-pointer';
 
 /** The decision taken on a delivery; 'none' until one was carried out at the broker. */
 export type Decision = 'ack' | 'retry' | 'dead-letter' | 'none';
@@ -24,8 +26,16 @@ interface DeliveryParts {
   readonly decoded: DecodedMessage;
   readonly settlement: Settlement;
   readonly logger: LoggerService;
-  /** Deletes an acknowledged message; the consumer decides when its slot goes to the next one. */
-  readonly acknowledge: (receiptHandle: string, messageId: string) => Promise<void>;
+  /** The message's slot; none for a FIFO message, whose group's line holds it. */
+  readonly slot?: MessageSlot;
+  /** Where its payload is in S3, when it was offloaded. */
+  readonly pointer?: PayloadPointer;
+  readonly acknowledger: Acknowledger;
+}
+
+/** Deletes acknowledged messages; the consumer decides when a message's slot goes to the next one. */
+export interface Acknowledger {
+  acknowledge(receiptHandle: string, messageId: string, slot: MessageSlot | undefined, pointer: PayloadPointer | undefined): Promise<void>;
 }
 
 /**
@@ -87,9 +97,9 @@ export class ReceivedDelivery implements Delivery {
   }
 
   private carryOut(next: Decision, delayMs: number, reason: string): Promise<void> {
-    const { info, received, settlement, acknowledge } = this.parts;
+    const { info, received, settlement } = this.parts;
     const receiptHandle = received.message.ReceiptHandle ?? '';
-    if (next === 'ack') return acknowledge(receiptHandle, this.envelope.messageId);
+    if (next === 'ack') return this.parts.acknowledger.acknowledge(receiptHandle, this.envelope.messageId, this.parts.slot, this.parts.pointer);
     if (next === 'retry') return settlement.showAgainAfter(info, receiptHandle, delayMs);
     return settlement.moveToDeadLetterQueue(info, received.message, this.envelope.messageId, reason);
   }

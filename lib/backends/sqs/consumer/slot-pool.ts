@@ -76,3 +76,19 @@ export class SlotPool {
     this.waiters = waiting;
   }
 }
+
+/**
+ * One received message's slot, given back once: early by an ack whose delete is on its way, or at
+ * the end of the message's run. An object, not a closure pair: one is made per message.
+ */
+export class MessageSlot {
+  private freed = false;
+
+  constructor(private readonly pool: SlotPool) {}
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.pool.release(1);
+  }
+}

@@ -13,7 +13,7 @@ import { MessageRunner } from './message-runner';
 import type { Received } from './received-message';
 import { ReceiveHealth } from './receive-health';
 import { Settlement } from './settlement';
-import { SlotPool } from './slot-pool';
+import { MessageSlot, SlotPool } from './slot-pool';
 
 export interface SqsConsumerDependencies {
   readonly queue: string;
@@ -162,8 +162,7 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
       const received: Received = { message, lease: this.keeperFor(info).hold(message) };
       const groupId = message.Attributes?.MessageGroupId;
       if (!info.fifo || groupId === undefined) {
-        const freeSlot = onceOnly(() => this.slots.release(1));
-        this.track(this.runner.run(info, received, freeSlot), freeSlot);
+        this.track(this.runner.run(info, received, new MessageSlot(this.slots)));
       } else if (this.fifo.enter(groupId, received)) {
         this.track(this.runGroup(info, groupId));
       }
@@ -202,22 +201,22 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
     this.paused = undefined;
   }
 
-  /** Counts a run until it ends, then calls `after`; `then`, not `finally`, which costs two promises more per message. */
-  private track(work: Promise<unknown>, after?: () => void): void {
+  /** Counts a run until it ends; `then`, not `finally`, which costs two promises more per message. */
+  private track(work: Promise<unknown>): void {
     this.runs++;
-    const ended = (): void => {
-      try {
-        after?.();
-      } finally {
-        if (--this.runs === 0) this.whenIdle?.();
-      }
-    };
-    void work.then(ended, (error: unknown) => {
-      // Runs catch what a message throws; this is a defect of ours, and stop() must not wait for it.
-      this.deps.logger.error(`queue=${this.deps.queue}: a message's run failed inside the consumer: ${describeThrown(error, { withName: true })}`);
-      ended();
-    });
+    void work.then(this.runEnded, this.runFailed);
   }
+
+  // Made once, not per message.
+  private readonly runEnded = (): void => {
+    if (--this.runs === 0) this.whenIdle?.();
+  };
+
+  private readonly runFailed = (error: unknown): void => {
+    // Runs catch what a message throws; this is a defect of ours, and stop() must not wait for it.
+    this.deps.logger.error(`queue=${this.deps.queue}: a message's run failed inside the consumer: ${describeThrown(error, { withName: true })}`);
+    this.runEnded();
+  };
 
   /**
    * Runs one FIFO group's messages in order. When one is not settled (retried, or its handler took
@@ -247,15 +246,6 @@ export class SqsConsumer implements ConsumerHandle, PollerHost {
     });
     return this.keeper;
   }
-}
-
-function onceOnly(action: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    action();
-  };
 }
 
 /** Every poller passes the one signal to the SDK; past ten, Node would warn of a listener leak. */
