@@ -79,7 +79,7 @@ export class MelangeAdmin implements OnModuleDestroy {
   async peekDeadLetters(queue: string, options: PeekOptions = {}): Promise<DeadLetterMessage[]> {
     const max = options.max ?? DEFAULT_PEEK;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`peekDeadLetters("${queue}"): max must be a whole number of at least 1, got ${max}`);
-    const { backend, admin } = this.adminFor(queue, options.backend, 'peek at messages');
+    const { admin } = this.adminFor(queue, options.backend, 'peek at messages');
     const deadLetterQueue = await this.deadLetterQueueOf(admin, queue);
     const messages = await admin.peek(deadLetterQueue, max);
     return messages.map((message) => toDeadLetterMessage(message, options.includePayloads ?? false));

@@ -1,5 +1,4 @@
 import type { Type } from '@nestjs/common';
-import { describeThrown } from './describe-thrown';
 import { MelangeConfigurationError } from './melange-error';
 
 export class DuplicateMelangeModuleError extends MelangeConfigurationError {

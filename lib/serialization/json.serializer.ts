@@ -4,7 +4,6 @@ import { manifestOf } from '../messages/message.decorator';
 import { PlainJson } from './plain-json';
 import type { Serializer } from './serializer';
 import { PayloadShapeError } from '../errors';
-import { logSafe } from '../log-safe';
 
 /** Python melange's JSON serializer id; keep it so both sides agree. */
 export const JSON_SERIALIZER_ID = 1;
@@ -40,10 +39,4 @@ export class JsonSerializer implements Serializer {
     }
     return plainToInstance(type, plain);
   }
-}
-
-function shapeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array (${value.length} item(s))`;
-  return `a ${typeof value}`;
 }
