@@ -62,6 +62,20 @@ function isInvalidParameter(error: unknown): boolean {
   return error instanceof Error && (error.name === 'InvalidParameterException' || error.name === 'InvalidParameter');
 }
 
+/** What the backend keeps of a queue's attributes (GetQueueAttributes' answer). */
+export function queueInfoOf(name: string, url: string, values: Partial<Record<string, string>>): QueueInfo {
+  return {
+    name,
+    url,
+    arn: values.QueueArn ?? '',
+    fifo: values.FifoQueue === 'true',
+    contentBasedDeduplication: values.ContentBasedDeduplication === 'true',
+    // SQS's own default when the broker does not say.
+    visibilityTimeout: Number(values.VisibilityTimeout ?? '30'),
+    deadLetterTargetArn: parseRedrivePolicy(values.RedrivePolicy)?.deadLetterTargetArn,
+  };
+}
+
 const QUEUE_URL = /^https?:\/\//i;
 
 /** The last path segment of a queue URL is its name. */
@@ -105,6 +119,11 @@ export class SqsDirectory {
   /** Re-reads a queue after its attributes changed (a declaration set a redrive policy). */
   forgetQueue(nameOrUrl: string): void {
     this.queues.forget(nameOrUrl);
+  }
+
+  /** Records what a declaration read and wrote, so the consumers and publishers need no lookup. */
+  rememberQueue(nameOrUrl: string, info: QueueInfo): void {
+    this.queues.remember(nameOrUrl, info);
   }
 
   /**
@@ -205,17 +224,7 @@ export class SqsDirectory {
     const attributes = await this.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'FifoQueue', 'ContentBasedDeduplication', 'RedrivePolicy', 'VisibilityTimeout'] }),
     );
-    const values = attributes.Attributes ?? {};
-    return {
-      name,
-      url,
-      arn: values.QueueArn ?? '',
-      fifo: values.FifoQueue === 'true',
-      contentBasedDeduplication: values.ContentBasedDeduplication === 'true',
-      // SQS's own default when the broker does not say.
-      visibilityTimeout: Number(values.VisibilityTimeout ?? '30'),
-      deadLetterTargetArn: parseRedrivePolicy(values.RedrivePolicy)?.deadLetterTargetArn,
-    };
+    return queueInfoOf(name, url, attributes.Attributes ?? {});
   }
 }
 

@@ -19,7 +19,7 @@ import {
 import { InfrastructureError } from '../../errors';
 import type { QueueSpec, SubscriptionSpec, TopicSpec } from '../messaging-backend';
 import { MANIFEST_ATTRIBUTE } from './sqs-wire-format';
-import { isQueueMissing, parseRedrivePolicy, type QueueInfo, type SqsDirectory } from './sqs-directory';
+import { isQueueMissing, parseRedrivePolicy, queueInfoOf, type QueueInfo, type SqsDirectory } from './sqs-directory';
 
 /** A dead-letter queue the library creates itself keeps messages as long as SQS allows: 14 days. */
 const DEAD_LETTER_RETENTION_SECONDS = '1209600';
@@ -262,10 +262,13 @@ export class SqsInfrastructure {
     const url = await this.findQueueUrl(spec.name);
     if (url === undefined) {
       await this.sqs.send(new CreateQueueCommand({ QueueName: spec.name, Attributes: desired }));
+      this.directory.forgetQueue(spec.name);
     } else {
-      await this.updateQueue(spec.name, url, desired);
+      // What the declaration read and changed is what the queue is now: publishers and consumers
+      // need not ask again (two requests per queue at start-up, which a Lambda cold start pays).
+      const attributes = await this.updateQueue(spec.name, url, desired);
+      this.directory.rememberQueue(spec.name, queueInfoOf(spec.name, url, attributes));
     }
-    this.directory.forgetQueue(spec.name);
   }
 
   async declareTopic(spec: TopicSpec): Promise<void> {
@@ -390,7 +393,7 @@ export class SqsInfrastructure {
     name: string,
     url: string,
     desired: Partial<Record<QueueAttributeName, string>>,
-  ): Promise<void> {
+  ): Promise<Partial<Record<string, string>>> {
     const response = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
     const current = response.Attributes ?? {};
     if ((current.FifoQueue === 'true') !== (desired.FifoQueue === 'true')) {
@@ -403,6 +406,7 @@ export class SqsInfrastructure {
     if (Object.keys(changes).length > 0) {
       await this.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changes }));
     }
+    return { ...current, ...changes };
   }
 
   private allowTopicToSend(queue: QueueInfo, topicArn: string): Promise<void> {
