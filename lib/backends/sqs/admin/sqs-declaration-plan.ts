@@ -5,17 +5,15 @@ import type { PlannedChange } from '../../backend-admin';
 import type { QueueSpec, SubscriptionSpec, TopicSpec } from '../../messaging-backend';
 import type { SqsDirectory } from '../sqs-directory';
 import {
+  DEAD_LETTER_RETENTION_SECONDS,
   checkQueueSpec,
   desiredQueueAttributes,
   filterPolicyOf,
   mergeTopicPermission,
   queueAttributeChanges,
   sameJson,
-  type SqsInfrastructure,
-} from '../sqs-infrastructure';
-
-/** Matches what SqsInfrastructure gives a dead-letter queue it creates itself. */
-const DEAD_LETTER_RETENTION_SECONDS = '1209600';
+} from '../sqs-declaration-rules';
+import type { SqsInfrastructure } from '../sqs-infrastructure';
 
 type Change = PlannedChange['changes'][number];
 
