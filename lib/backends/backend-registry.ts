@@ -24,9 +24,14 @@ export class BackendRegistry {
 
   /** The named backend, or the default one; `usedBy` says who asked, for the error message. */
   get(name: string | undefined, usedBy: string): MessagingBackend {
-    const backend = this.backends.get(name ?? this.defaultName);
+    const backend = this.find(name);
     if (!backend) throw new UnknownBackendError(name ?? this.defaultName, usedBy, [...this.backends.keys()]);
     return backend;
+  }
+
+  /** The named backend, or the default one; undefined when there is none of that name. */
+  find(name: string | undefined): MessagingBackend | undefined {
+    return this.backends.get(name ?? this.defaultName);
   }
 
   /** `messaging.system` for traces: what the backend says it is, else its name here. */

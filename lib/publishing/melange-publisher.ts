@@ -35,6 +35,10 @@ export interface PublishOptions extends SendOptions {
 
 export type PublishResult = SendResult;
 
+// Shared by every publish() that has no options or attributes, instead of a new empty object each.
+const NO_OPTIONS: PublishOptions = Object.freeze({});
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Sends messages to queues and topics. Inject it wherever a message starts its journey. */
 @Injectable()
 export class MelangePublisher {
@@ -60,7 +64,7 @@ export class MelangePublisher {
   publish(
     message: object,
     destinationOrOptions?: MessageDestination | PublishOptions,
-    maybeOptions: PublishOptions = {},
+    maybeOptions: PublishOptions = NO_OPTIONS,
   ): Promise<PublishResult> {
     try {
       const named = isDestination(destinationOrOptions);
@@ -73,7 +77,8 @@ export class MelangePublisher {
       if (typeof name !== 'string' || name === '') throw new InvalidDestinationError(type, target);
       const kind = target.queue !== undefined ? 'queue' : 'topic';
       const backendName = target.backend ?? this.backends.defaultName;
-      const backend = this.backends.get(backendName, `Destination ${kind} "${name}"`);
+      // The error's text is built only for a backend that is missing, not on every publish.
+      const backend = this.backends.find(backendName) ?? this.backends.get(backendName, `Destination ${kind} "${name}"`);
       if (options.messageId !== undefined) assertUsableMessageId(name, options.messageId);
       const envelope = this.envelope(message, type, options);
       const { groupId, deduplicationId, delaySeconds } = options;
@@ -181,7 +186,7 @@ export class MelangePublisher {
       manifest,
       serializerId: serializer.id,
       messageId: options.messageId ?? newMessageId(),
-      attributes: options.attributes ?? {},
+      attributes: options.attributes ?? NO_ATTRIBUTES,
     };
   }
 }

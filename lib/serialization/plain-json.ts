@@ -107,7 +107,9 @@ export class PlainJson {
       return false;
     }
     if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
-    for (const key of Object.keys(value)) {
+    // for-in over own keys (what JSON.stringify writes), not Object.keys(): no array per object written.
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
       if (key === '__proto__' || key === 'constructor' || !this.fieldWritesAsItIs((value as Record<string, unknown>)[key], depth)) return false;
     }
     return true;

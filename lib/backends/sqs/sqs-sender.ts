@@ -276,15 +276,15 @@ export class SqsSender {
     successful: ReadonlyArray<{ Id?: string; MessageId?: string }> | undefined,
     failed: ReadonlyArray<{ Id?: string; Code?: string; Message?: string }> | undefined,
   ): ReadonlyArray<EntryOutcome<SendResult>> {
-    const successById = new Map((successful ?? []).map((entry) => [entry.Id, entry]));
-    const failureById = new Map((failed ?? []).map((entry) => [entry.Id, entry]));
+    // Entry ids are the entries' indexes: arrays by index, not Maps by id, for every batch sent.
+    const successes = byEntryIndex(successful, entries.length);
+    const failures = byEntryIndex(failed, entries.length);
     return entries.map((entry, index): EntryOutcome<SendResult> => {
-      const id = String(index);
-      const success = successById.get(id);
+      const success = successes[index];
       if (success) {
         return { ok: true, value: { messageId: entry.envelope.messageId, brokerMessageId: success.MessageId } };
       }
-      const failure = failureById.get(id);
+      const failure = failures[index];
       const error = new SendFailedError(
         destination,
         entry.envelope.messageId,
@@ -310,4 +310,14 @@ export class SqsSender {
       error: new SendFailedError(destination, entry.envelope.messageId, code, detail),
     }));
   }
+}
+
+/** The broker's per-entry results placed at the index their id names; ids that name no entry are ignored. */
+function byEntryIndex<T extends { readonly Id?: string }>(results: readonly T[] | undefined, count: number): Array<T | undefined> {
+  const placed = new Array<T | undefined>(count);
+  for (const result of results ?? []) {
+    const index = Number(result.Id);
+    if (Number.isInteger(index) && index >= 0 && index < count && String(index) === result.Id) placed[index] = result;
+  }
+  return placed;
 }

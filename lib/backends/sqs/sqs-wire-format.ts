@@ -55,18 +55,28 @@ export function wrapQueueBody(payload: string): string {
 }
 
 export function encodeAttributes(envelope: Envelope): WireAttributes {
-  const attributes: WireAttributes = {};
-  if (envelope.manifest !== undefined) {
-    attributes[MANIFEST_ATTRIBUTE] = { DataType: 'String', StringValue: envelope.manifest };
-  }
-  if (envelope.serializerId !== undefined) {
-    attributes[SERIALIZER_ID_ATTRIBUTE] = { DataType: 'Number', StringValue: String(envelope.serializerId) };
-  }
-  attributes[MESSAGE_ID_ATTRIBUTE] = { DataType: 'String', StringValue: envelope.messageId };
+  const { manifest, serializerId, messageId } = envelope;
+  // Every publish builds this: a literal (one shape, made at once) where the library's attributes are all there.
+  const attributes: WireAttributes =
+    manifest !== undefined && serializerId !== undefined
+      ? {
+          manifest: { DataType: 'String', StringValue: manifest },
+          serializer_id: { DataType: 'Number', StringValue: String(serializerId) },
+          melange_message_id: { DataType: 'String', StringValue: messageId },
+        }
+      : partialLibraryAttributes(manifest, serializerId, messageId);
   const own = envelope.attributes;
-  for (const name of Object.keys(own)) {
-    attributes[name] = { DataType: 'String', StringValue: own[name] as string };
+  for (const name in own) {
+    if (Object.prototype.hasOwnProperty.call(own, name)) attributes[name] = { DataType: 'String', StringValue: own[name] as string };
   }
+  return attributes;
+}
+
+function partialLibraryAttributes(manifest: string | undefined, serializerId: number | undefined, messageId: string): WireAttributes {
+  const attributes: WireAttributes = {};
+  if (manifest !== undefined) attributes[MANIFEST_ATTRIBUTE] = { DataType: 'String', StringValue: manifest };
+  if (serializerId !== undefined) attributes[SERIALIZER_ID_ATTRIBUTE] = { DataType: 'Number', StringValue: String(serializerId) };
+  attributes[MESSAGE_ID_ATTRIBUTE] = { DataType: 'String', StringValue: messageId };
   return attributes;
 }
 
@@ -81,8 +91,9 @@ export function encodeForTopic(envelope: Envelope): EncodedTopicMessage {
 /** Size as SQS and SNS count it: body plus each attribute's name, type and value, in UTF-8 bytes. */
 export function wireSize(body: string, attributes: WireAttributes): number {
   let size = Buffer.byteLength(body, 'utf8');
-  // Keys, not entries: this runs for every message sent, and entries() allocates a pair per attribute.
-  for (const name of Object.keys(attributes)) {
+  // for-in over own keys, not Object.keys() or entries(): this runs for every message sent, and those allocate.
+  for (const name in attributes) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, name)) continue;
     const attribute = attributes[name] as WireAttribute;
     size += Buffer.byteLength(name, 'utf8');
     size += Buffer.byteLength(attribute.DataType, 'utf8');
@@ -114,7 +125,12 @@ export function assertSendable(
   limit: SizeLimit,
 ): number {
   const own = envelope.attributes;
-  for (const name of Object.keys(own)) {
+  // for-in over own keys rather than Object.keys(): this runs for every message sent, and almost
+  // always finds no user attribute; Object.keys() would allocate an array for nothing.
+  let ownCount = 0;
+  for (const name in own) {
+    if (!Object.prototype.hasOwnProperty.call(own, name)) continue;
+    ownCount++;
     const value = own[name] as string;
     if (RESERVED_ATTRIBUTES.has(name)) {
       refuse(destination, envelope, `attribute "${name}" is reserved by the library; rename it`);
@@ -133,9 +149,10 @@ export function assertSendable(
       refuse(destination, envelope, `attribute "${name}" is empty; SQS and SNS refuse empty attribute values`);
     }
   }
-  const count = Object.keys(attributes).length;
+  let count = 0;
+  for (const name in attributes) if (Object.prototype.hasOwnProperty.call(attributes, name)) count++;
   if (count > SQS_MAX_ATTRIBUTES) {
-    const library = count - Object.keys(own).length;
+    const library = count - ownCount;
     refuse(
       destination,
       envelope,
