@@ -35,9 +35,9 @@ export interface PublishOptions extends SendOptions {
 
 export type PublishResult = SendResult;
 
-// Shared by every publish() that has no options or attributes, instead of a new empty object each.
+// Shared by every publish() called without options, instead of a new empty object each. Not so for
+// the envelope's attributes: the in-memory backend hands that object to the handler as it is.
 const NO_OPTIONS: PublishOptions = Object.freeze({});
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Sends messages to queues and topics. Inject it wherever a message starts its journey. */
 @Injectable()
@@ -186,7 +186,7 @@ export class MelangePublisher {
       manifest,
       serializerId: serializer.id,
       messageId: options.messageId ?? newMessageId(),
-      attributes: options.attributes ?? NO_ATTRIBUTES,
+      attributes: options.attributes ?? {},
     };
   }
 }
