@@ -261,7 +261,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
   private async releaseUnclaimed(attempt: Attempt, waitedMs: number, lastError: unknown): Promise<false> {
     const { delivery } = attempt;
     const delayMs = STORE_OUTAGE_RELEASE_DELAY_MS;
-    const reason = `the idempotency store did not answer for ${waitedMs} ms (${describe(lastError)}); its handler did not run`;
+    const reason = `the idempotency store did not answer for ${Math.floor(waitedMs)} ms (${describe(lastError)}); its handler did not run`;
     this.logger.warn(`${where(delivery)}: ${reason}. It is handed back to the broker and comes again in ${delayMs} ms.`);
     await this.settle(delivery, () => delivery.retry(delayMs));
     this.events.emit('retried', { ...eventOf(attempt), durationMs: elapsed(attempt), delayMs, reason });

@@ -111,12 +111,14 @@ export class StoreOutage {
     if (!this.current) return;
     const { since, held } = this.current;
     this.current = undefined;
-    this.log.log(`The idempotency store answers again after ${this.clock.now() - since} ms; ${held} message(s) waited on it meanwhile.`);
+    this.log.log(`The idempotency store answers again after ${Math.floor(this.clock.now() - since)} ms; ${held} message(s) waited on it meanwhile.`);
   }
 }
 
 const realClock: OutageClock = {
-  now: () => Date.now(),
+  // Monotonic and finer than Date.now(), whose whole milliseconds could call a wait of 299.1 ms
+  // "300 ms" and let a message go back to the broker before storeOutageMaxWaitMs had passed.
+  now: () => performance.now(),
   pause: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();

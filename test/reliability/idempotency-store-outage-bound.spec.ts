@@ -14,6 +14,8 @@ import {
 } from '../../lib';
 import { Recorder } from '../support/recorder';
 import { ConsumerConfigurationError } from '../../lib/errors';
+import { StoreOutage } from '../../lib/idempotency/store-outage';
+import { CapturingLogger } from '../support/capturing-logger';
 
 class Refund {}
 
@@ -78,6 +80,19 @@ describe('consumers.idempotency.storeOutageMaxWaitMs', () => {
     expect(release.durationMs).toBeGreaterThanOrEqual(MAX_WAIT_MS);
     expect(receiveCounts.slice(0, 2)).toEqual([1, 2]);
     expect(outcome).toEqual({ runs: 0, deadLettered: 0 });
+  });
+
+  it('is never cut short: each give-up comes after the whole bound has passed, by a monotonic clock', async () => {
+    // Short bounds make a clock of whole milliseconds show: it would call 3.2 ms "4 ms".
+    const outage = new StoreOutage({ firstDelayMs: 1, maxDelayMs: 2, maxWaitMs: 4 }, new CapturingLogger());
+    const short: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const startedAt = performance.now();
+      const answer = await outage.ask(() => new DownStore().begin(), `message m${i}`);
+      const waitedMs = performance.now() - startedAt;
+      if (answer.answered || answer.waitedMs < 4 || waitedMs < 4) short.push(waitedMs);
+    }
+    expect(short).toEqual([]);
   });
 
   it('does not hold up shutdown: app.close() hands a waiting message back at once instead of waiting out the bound', async () => {
