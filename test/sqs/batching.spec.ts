@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SendFailedError } from '../../lib/errors';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { BackendFactory, RequestLog, envelope, plainSns, plainSqs, receivePlain, uniqueName } from '../support/sqs';
@@ -57,8 +57,8 @@ describe('send batching', () => {
     const log = new RequestLog();
     const backend = factory.createLogged(log);
     const queue = uniqueName('batch-single');
-    await backend.declareQueue({ name: queue });
-    log.clear();
+    // Created behind the backend's back, so that it has to look the queue up.
+    await sqs.send(new CreateQueueCommand({ QueueName: queue }));
 
     await backend.send(queue, envelope());
 
@@ -104,8 +104,8 @@ describe('send batching', () => {
     const backend = factory.createLogged(log);
     const queue = uniqueName('batch-cache');
     const topic = uniqueName('batch-cache-topic');
-    await backend.declareQueue({ name: queue });
-    // Created behind the backend's back, so that it has to look the topic up.
+    // Created behind the backend's back, so that it has to look them up.
+    await sqs.send(new CreateQueueCommand({ QueueName: queue }));
     const sns = plainSns();
     await sns.send(new CreateTopicCommand({ Name: topic }));
     sns.destroy();

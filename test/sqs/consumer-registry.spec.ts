@@ -49,7 +49,9 @@ describe('the consumer registry, on the local SQS server', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         MelangeModule.forRoot({
-          backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, waitTimeSeconds: 1, clients }) },
+          // Polls are waited for, not aborted, on pause: an aborted long poll goes on on the server
+          // and could take the message this spec sends to another client while the consumer is paused.
+          backends: { sqs: new SqsBackend({ region: REGION, endpoint: sqsEndpoint(), credentials: CREDENTIALS, waitTimeSeconds: 1, abortPollsOnStop: false, clients }) },
           infrastructure: { queues: [{ name: QUEUE, visibilityTimeout: 30 }] },
         }),
       ],

@@ -2,6 +2,7 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   QueueDoesNotExist,
+  type QueueAttributeName,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, GetTopicAttributesCommand, ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -62,6 +63,9 @@ function isInvalidParameter(error: unknown): boolean {
   return error instanceof Error && (error.name === 'InvalidParameterException' || error.name === 'InvalidParameter');
 }
 
+/** The attributes queueInfoOf() reads. */
+export const QUEUE_INFO_ATTRIBUTES: QueueAttributeName[] = ['QueueArn', 'FifoQueue', 'ContentBasedDeduplication', 'RedrivePolicy', 'VisibilityTimeout'];
+
 /** What the backend keeps of a queue's attributes (GetQueueAttributes' answer). */
 export function queueInfoOf(name: string, url: string, values: Partial<Record<string, string>>): QueueInfo {
   return {
@@ -114,11 +118,6 @@ export class SqsDirectory {
       return Promise.reject(new InfrastructureError(arn, 'it is not an SQS queue ARN'));
     }
     return this.queue(name);
-  }
-
-  /** Re-reads a queue after its attributes changed (a declaration set a redrive policy). */
-  forgetQueue(nameOrUrl: string): void {
-    this.queues.forget(nameOrUrl);
   }
 
   /** Records what a declaration read and wrote, so the consumers and publishers need no lookup. */
@@ -222,7 +221,7 @@ export class SqsDirectory {
       }
     }
     const attributes = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'FifoQueue', 'ContentBasedDeduplication', 'RedrivePolicy', 'VisibilityTimeout'] }),
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: QUEUE_INFO_ATTRIBUTES }),
     );
     return queueInfoOf(name, url, attributes.Attributes ?? {});
   }
@@ -263,10 +262,5 @@ class LookupCache<T> {
   remember(key: string, value: T): void {
     this.pending.set(key, Promise.resolve(value));
     this.found.set(key, value);
-  }
-
-  forget(key: string): void {
-    this.pending.delete(key);
-    this.found.delete(key);
   }
 }

@@ -26,7 +26,7 @@ import {
   queueAttributeChanges,
   sameJson,
 } from './sqs-declaration-rules';
-import { isQueueMissing, queueInfoOf, type QueueInfo, type SqsDirectory } from './sqs-directory';
+import { QUEUE_INFO_ATTRIBUTES, isQueueMissing, queueInfoOf, type QueueInfo, type SqsDirectory } from './sqs-directory';
 
 /**
  * Declares queues, topics and subscriptions so that running a declaration twice changes nothing:
@@ -49,16 +49,25 @@ export class SqsInfrastructure {
     const deadLetterArn = spec.deadLetterQueue ? await this.ensureDeadLetterQueue(spec.deadLetterQueue, fifo) : undefined;
     const desired = desiredQueueAttributes(spec, deadLetterArn, this.defaultMaxReceiveCount);
 
+    // What the declaration read, wrote or created is what the queue is now: publishers and
+    // consumers need not look it up again (GetQueueUrl + GetQueueAttributes per queue at start-up,
+    // which a Lambda cold start pays).
     const url = await this.findQueueUrl(spec.name);
     if (url === undefined) {
-      await this.sqs.send(new CreateQueueCommand({ QueueName: spec.name, Attributes: desired }));
-      this.directory.forgetQueue(spec.name);
+      const created = await this.createQueue(spec.name, desired);
+      this.directory.rememberQueue(spec.name, created);
     } else {
-      // What the declaration read and changed is what the queue is now: publishers and consumers
-      // need not ask again (two requests per queue at start-up, which a Lambda cold start pays).
       const attributes = await this.updateQueue(spec.name, url, desired);
       this.directory.rememberQueue(spec.name, queueInfoOf(spec.name, url, attributes));
     }
+  }
+
+  /** CreateQueue answers with the URL only; the ARN is the broker's to say, so it is asked for. */
+  private async createQueue(name: string, desired: Partial<Record<QueueAttributeName, string>>): Promise<QueueInfo> {
+    const { QueueUrl: url } = await this.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: desired }));
+    if (!url) throw new InfrastructureError(name, 'the broker created the queue but answered with no QueueUrl');
+    const response = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: QUEUE_INFO_ATTRIBUTES }));
+    return queueInfoOf(name, url, response.Attributes ?? {});
   }
 
   async declareTopic(spec: TopicSpec): Promise<void> {
