@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { BackendRegistry } from '../backends/backend-registry';
-import { ConsumerConfigurationError, HandlerTimeoutError, OutboxConfigurationError, UnroutableMessageError, describeThrown, toError } from '../errors';
+import { HandlerTimeoutError, OutboxConfigurationError, UnroutableMessageError, describeThrown, toError } from '../errors';
 import { logSafe } from '../log-safe';
 import type { Delivery } from '../backends/messaging-backend';
-import type { IdempotencyStore } from '../idempotency/idempotency-store';
+import { IdempotencyGate } from '../idempotency/idempotency-gate';
 import { idempotencyKey } from '../idempotency/idempotency-key';
-import { DEFAULT_OUTAGE_BACKOFF, StoreOutage } from '../idempotency/store-outage';
-import { MELANGE_MODULE_OPTIONS, type IdempotencyOptions, type MelangeModuleOptions } from '../melange.options';
+import { MELANGE_MODULE_OPTIONS, type MelangeModuleOptions } from '../melange.options';
 import { MessageTypeRegistry } from '../messages/message-type-registry';
 import { Inbox } from '../outbox/inbox';
 import { MelangeEvents } from '../observability/melange-events';
@@ -23,20 +22,11 @@ import { TimedInvocation, type Invocation } from './invocation';
 import type { MessageContext } from './message-context';
 import { RetryPolicy } from './retry-policy';
 
-const DEFAULT_LEASE_MS = 5 * 60 * 1000;
-const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * A message the idempotency store kept waiting for the whole of storeOutageMaxWaitMs comes back
  * this soon: the outage may be over by then, and a long delay would only add to the backlog.
  */
 const STORE_OUTAGE_RELEASE_DELAY_MS = 1000;
-
-interface IdempotencySettings {
-  readonly store: IdempotencyStore;
-  readonly leaseMs: number;
-  readonly ttlMs: number;
-  readonly outage: StoreOutage;
-}
 
 /**
  * Decides what becomes of each delivery: decode → route → (claim) → invoke → ack. A handler error
@@ -49,7 +39,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Melange');
   /** For messages that never reach a handler, which has a policy of its own. */
   private readonly moduleRetry: RetryPolicy;
-  private readonly idempotency?: IdempotencySettings;
+  private readonly idempotency?: IdempotencyGate;
   private readonly handlerTimeoutMs?: number;
   private readonly discardUnroutable: boolean;
   /** Aborted at shutdown: a message waiting on the idempotency store goes back to the broker at once. */
@@ -73,21 +63,8 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     this.handlerTimeoutMs = consumers.handlerTimeoutMs;
     this.batches = new BatchDispatch(batchInvoker, this.handlerTimeoutMs);
     this.discardUnroutable = consumers.unroutable === 'discard';
-    if (consumers.idempotency) this.idempotency = this.idempotencySettings(consumers.idempotency);
+    if (consumers.idempotency) this.idempotency = new IdempotencyGate(consumers.idempotency, this.handlerTimeoutMs, this.logger);
     if (options.outbox?.database.transaction) this.inbox = new Inbox(options.outbox.database, options.outbox.schema ?? 'public');
-  }
-
-  private idempotencySettings(options: IdempotencyOptions): IdempotencySettings {
-    const { store, leaseMs = DEFAULT_LEASE_MS, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS } = options;
-    if (this.handlerTimeoutMs !== undefined && this.handlerTimeoutMs >= leaseMs) {
-      throw new ConsumerConfigurationError(
-        `consumers.idempotency.leaseMs (${leaseMs} ms) must be longer than consumers.handlerTimeoutMs (${this.handlerTimeoutMs} ms): ` +
-          `a claim that ends while its handler still runs lets a second delivery run it too.`,
-      );
-    }
-    const maxWaitMs = storeOutageMaxWait(options.storeOutageMaxWaitMs);
-    const outage = new StoreOutage({ ...DEFAULT_OUTAGE_BACKOFF, maxWaitMs }, this.logger);
-    return { store, leaseMs, ttlMs, outage };
   }
 
   /** Runs beside the consumers' drain, so that messages held through a store outage do not hold it up. */
@@ -146,7 +123,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     // The key is built only where something reads it: most apps have neither an inbox nor idempotency.
     const key = route.handler.inbox || this.idempotency ? keyOf(delivery) : '';
     if (route.handler.inbox) return this.handleInInbox(attempt, route, message, key);
-    if (this.idempotency && !(await this.claim(attempt, key))) return;
+    if (this.idempotency && !(await this.claim(this.idempotency, attempt, key))) return;
     const invocation = this.invoke(table, route, message, delivery);
     try {
       await invocation.outcome;
@@ -211,13 +188,7 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
 
   /** Tells the idempotency store, if there is one, how the handler ended. */
   private async remember(delivery: Delivery, key: string, outcome: 'complete' | 'abandon'): Promise<void> {
-    if (!this.idempotency) return;
-    const { store, ttlMs } = this.idempotency;
-    try {
-      await (outcome === 'complete' ? store.complete(key, ttlMs) : store.abandon(key));
-    } catch (error) {
-      this.logger.error(`${where(delivery)}: the idempotency store failed to ${outcome} it: ${describe(error)}`);
-    }
+    if (this.idempotency) await this.idempotency.remember(key, outcome, where(delivery));
   }
 
   private decode(table: DispatchTable, delivery: Delivery): { route: Route; message: unknown } {
@@ -230,28 +201,29 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
   }
 
   /**
-   * True when this delivery may run the handler; otherwise it has already been settled. Without
-   * the store we cannot tell a duplicate, and running a handler twice is worse than waiting, so a
-   * store that fails is asked again while the message is held: the backend keeps it invisible for
-   * as long as this promise is pending. Handing it back to the broker instead would spend a receive
-   * each time, and SQS's redrive would dead-letter messages whose handler never ran.
+   * True when this delivery may run the handler; otherwise it has already been settled. While the
+   * store does not answer, the backend keeps the message invisible for as long as this promise is
+   * pending. Handing it back to the broker at once would spend a receive each time, and SQS's
+   * redrive would dead-letter messages whose handler never ran.
    */
-  private async claim(attempt: Attempt, key: string): Promise<boolean> {
+  private async claim(gate: IdempotencyGate, attempt: Attempt, key: string): Promise<boolean> {
     const { delivery } = attempt;
-    const { store, leaseMs, outage } = this.idempotency!;
-    const answer = await outage.ask(() => store.begin(key, leaseMs), where(delivery), this.shuttingDown.signal);
-    if (!answer.answered) return this.releaseUnclaimed(attempt, answer.waitedMs, answer.lastError);
-    const state = answer.value;
-    if (state === 'started') return true;
-    if (state === 'done') {
-      this.logger.log(`${where(delivery)} was handled before; deleting this duplicate delivery`);
-      await this.settle(delivery, () => delivery.ack());
-      this.events.emit('duplicate', eventOf(attempt));
-      return false;
+    const claim = await gate.claim(key, where(delivery), this.shuttingDown.signal);
+    switch (claim.verdict) {
+      case 'run':
+        return true;
+      case 'unanswered':
+        return this.releaseUnclaimed(attempt, claim.waitedMs, claim.lastError);
+      case 'done':
+        this.logger.log(`${where(delivery)} was handled before; deleting this duplicate delivery`);
+        await this.settle(delivery, () => delivery.ack());
+        this.events.emit('duplicate', eventOf(attempt));
+        return false;
+      case 'busy':
+        this.logger.warn(`${where(delivery)} is being handled by another delivery; trying again in ${claim.leaseMs} ms`);
+        await this.settle(delivery, () => delivery.retry(claim.leaseMs));
+        return false;
     }
-    this.logger.warn(`${where(delivery)} is being handled by another delivery; trying again in ${leaseMs} ms`);
-    await this.settle(delivery, () => delivery.retry(leaseMs));
-    return false;
   }
 
   /**
@@ -322,22 +294,6 @@ export class MessageDispatcher implements BeforeApplicationShutdown {
     // Not lost: the broker delivers it again when its visibility timeout ends.
     this.logger.warn(`${where(delivery)} could not be acknowledged to the broker; it will be delivered again: ${describe(error)}`);
   }
-
-}
-
-function storeOutageMaxWait(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_OUTAGE_BACKOFF.maxWaitMs;
-  if (Number.isInteger(value) && value >= 0) return value;
-  throw new ConsumerConfigurationError(
-    `consumers.idempotency.storeOutageMaxWaitMs must be a whole number of milliseconds, 0 or more; got ${describeOption(value)}. ` +
-      `It bounds how long a message is held while the idempotency store does not answer (default ${DEFAULT_OUTAGE_BACKOFF.maxWaitMs}).`,
-  );
-}
-
-/** Options often come from environment variables, as strings: say so rather than print `60000`. */
-function describeOption(value: unknown): string {
-  if (typeof value === 'string') return `the string "${logSafe(value)}"`;
-  return typeof value === 'number' ? String(value) : `a value of type ${typeof value}`;
 }
 
 function contextOf(delivery: Delivery): MessageContext {
