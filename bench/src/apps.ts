@@ -157,18 +157,29 @@ export interface SqsConsumerOptions {
   readonly queueUrl: string;
   readonly consumers: number;
   readonly onOrder: OnOrder;
+  /**
+   * Read nestjs-melange's wire format, as a service consuming a melange queue with sqs-consumer
+   * would: every message attribute and the two system attributes the library asks for, the
+   * `{"Message"}` body unwrapped.
+   */
+  readonly wireFormat?: boolean;
 }
 
 /** sqs-consumer at its best: several Consumers, batchSize 10, a batch handler that returns the batch to delete it. */
 export function startSqsConsumers(options: SqsConsumerOptions): { stop: () => Promise<void> } {
+  const bodyOf = options.wireFormat ? (body: string) => (JSON.parse(body) as { Message: string }).Message : (body: string) => body;
   const consumers = Array.from({ length: options.consumers }, () =>
     Consumer.create({
       queueUrl: options.queueUrl,
       sqs: options.client,
       batchSize: 10,
+      ...(options.wireFormat && {
+        messageAttributeNames: ['All'],
+        messageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+      }),
       handleMessageBatch: async (messages) => {
         for (const message of messages) {
-          const order = orderFromJson(message.Body!);
+          const order = orderFromJson(bodyOf(message.Body!));
           sink(order);
           await options.onOrder(order);
         }

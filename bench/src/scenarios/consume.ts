@@ -92,6 +92,20 @@ export function sqsConsumerContender(server: ServerScope, sizes: Sizes, instance
   });
 }
 
+/**
+ * sqs-consumer's best setting reading the library's wire format (as rawWireContender does for the
+ * raw SDK): what sqs-consumer would pay to consume a queue that nestjs-melange services publish to.
+ */
+export function sqsConsumerWireContender(server: ServerScope, sizes: Sizes, instances = SQS_CONSUMER_INSTANCES): ConsumeContender {
+  const name = "sqs-consumer, best, library's wire format";
+  const settings = `as sqs-consumer, best, plus message + system attributes received and the {"Message"} body unwrapped`;
+  return consumeContender(server, sizes, name, settings, 'melange', async (queue, onOrder, counter) => {
+    const client = counter.attach(sqsClient(server.endpoint));
+    const consumers = startSqsConsumers({ client, queueUrl: queue.url, consumers: instances, onOrder, wireFormat: true });
+    return { stop: async () => (await consumers.stop(), client.destroy()) };
+  });
+}
+
 export function ssutContender(server: ServerScope, sizes: Sizes, tuned: { instances: number } | undefined, name?: string): ConsumeContender {
   const settings = tuned ? `${tuned.instances} consumers, batchSize 10, batch handler` : '1 consumer, batchSize 1, @SqsMessageHandler';
   return consumeContender(server, sizes, name ?? `@ssut/nestjs-sqs, ${tuned ? 'tuned' : 'defaults'}`, settings, 'raw', async (queue, onOrder, counter) => {
@@ -145,6 +159,7 @@ export function consumeScenario(server: ServerScope, sizes: Sizes): Scenario {
       rawContender(server, sizes),
       rawWireContender(server, sizes),
       sqsConsumerContender(server, sizes),
+      sqsConsumerWireContender(server, sizes),
       ssutContender(server, sizes, undefined),
       ssutContender(server, sizes, { instances: SSUT_TUNED_INSTANCES }),
       melangeContender(server, sizes, undefined),
@@ -162,7 +177,7 @@ export const CONSUME_COLUMNS = [
 
 export const CONSUME_DESCRIPTION = (sizes: Sizes): string =>
   `Each run fills a fresh queue with ${sizes.consume.toLocaleString('en-US')} messages (~200-byte JSON order; the library's wire format for ` +
-  'nestjs-melange, the bare JSON body for the others), then starts the contender. Rate = messages handled per second between the ' +
+  "nestjs-melange and the rows named \"library's wire format\", the bare JSON body for the others), then starts the contender. Rate = messages handled per second between the " +
   "first and the last handler call; CPU = this process's user+system CPU over the same span, per message (the local SQS " +
   `server runs in another process and is not counted). Runs still going ${sizes.consumeCapMs / 1000} s after their first message are ` +
   'stopped and rated on what they handled by then. Messages per receive / per delete request: from an SDK middleware counting each ' +
