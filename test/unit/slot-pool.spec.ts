@@ -24,6 +24,22 @@ describe('SlotPool', () => {
     expect(pool.free).toBe(3);
   });
 
+  it('does not wake two waiters with the same free slots: the second would get what the first leaves', async () => {
+    const pool = new SlotPool(32);
+    pool.take(32);
+    const first = pool.whenFree(10);
+    const second = pool.whenFree(10);
+
+    pool.release(12);
+    expect(await settledNow(first)).toBe(true);
+    expect(await settledNow(second)).toBe(false);
+    expect(pool.take(10)).toBe(10);
+
+    pool.release(8);
+    expect(await settledNow(second)).toBe(true);
+    expect(pool.take(10)).toBe(10);
+  });
+
   it('wakes a waiter with a deadline when it passes, however few slots are free', async () => {
     jest.useFakeTimers();
     try {

@@ -97,7 +97,12 @@ export class Poller {
     const wanted = Math.min(SQS_MAX_BATCH_ENTRIES, slots.size);
     while (slots.free < 1 && this.active()) await slots.whenFree(1);
     // One wait with one timer, however many slots free up meanwhile: per receive, not per message.
-    if (slots.free < wanted && this.active()) await slots.whenFree(wanted, GATHER_WINDOW_MS);
+    // Another poller may take the slots this one was woken for before it runs: it then waits out
+    // the rest of its window, rather than receive the few left over.
+    const deadline = performance.now() + GATHER_WINDOW_MS;
+    for (let left = GATHER_WINDOW_MS; slots.free < wanted && left > 0 && this.active(); left = deadline - performance.now()) {
+      await slots.whenFree(wanted, left);
+    }
     return this.active() ? slots.take(wanted) : 0;
   }
 
