@@ -26,7 +26,7 @@ export interface Sizes {
 
 export const QUICK: Sizes = {
   mode: 'quick',
-  rounds: 3,
+  rounds: 2,
   consume: 2_000,
   consumeCapMs: 2_000,
   unevenRounds: 1,
