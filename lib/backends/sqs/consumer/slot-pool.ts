@@ -41,8 +41,8 @@ export class SlotPool {
   release(count: number): void {
     if (count <= 0) return;
     this.used -= count;
+    if (!this.waiters.some(this.hasSlots)) return;
     let unclaimed = this.free;
-    if (!this.waiters.some((waiter) => waiter.count <= unclaimed)) return;
     this.wake((waiter) => {
       if (waiter.count > unclaimed) return false;
       unclaimed -= waiter.count;
@@ -68,6 +68,9 @@ export class SlotPool {
   wakeAll(): void {
     this.wake(() => true);
   }
+
+  // Made once: release() runs for every message, and most find no waiter due.
+  private readonly hasSlots = (waiter: Waiter): boolean => waiter.count <= this.free;
 
   private wake(due: (waiter: Waiter) => boolean): void {
     const waiting: Waiter[] = [];
